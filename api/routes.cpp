@@ -1,0 +1,10 @@
+// Registers every libpod route.
+#include "api/routes.hpp"
+
+#include "api/system.hpp"
+
+namespace berth::api {
+
+void add_libpod_routes(http::Router& router) { add_system_routes(router); }
+
+}  // namespace berth::api

@@ -1,0 +1,5 @@
+// STUB (helper replaces).
+#include "api/system.hpp"
+namespace berth::api {
+void add_system_routes(http::Router&) {}
+}  // namespace berth::api

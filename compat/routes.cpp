@@ -1,0 +1,10 @@
+// Registers every docker-compatible route.
+#include "compat/routes.hpp"
+
+#include "compat/system.hpp"
+
+namespace berth::compat {
+
+void add_compat_routes(http::Router& router) { add_system_routes(router); }
+
+}  // namespace berth::compat

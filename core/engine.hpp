@@ -1,0 +1,21 @@
+// The engine's composition root: one Config, the store, and one service per resource.
+#pragma once
+
+#include <memory>
+
+#include "core/config/config.hpp"
+#include "core/store/store.hpp"
+#include "core/system/service.hpp"
+
+namespace berth::core {
+
+struct Engine {
+  // Opens (and locks) the store under config.root and builds every service on it.
+  explicit Engine(Config config);
+
+  const Config config;
+  store::Store store;
+  SystemService system;
+};
+
+}  // namespace berth::core

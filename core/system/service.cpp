@@ -1,0 +1,5 @@
+// STUB (helper replaces).
+#include "core/system/service.hpp"
+namespace berth::core {
+SystemService::SystemService(const Config&, store::Store&) {}
+}  // namespace berth::core

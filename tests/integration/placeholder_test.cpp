@@ -1,0 +1,2 @@
+// placeholder replaced by integration tests
+#include <catch2/catch.hpp>

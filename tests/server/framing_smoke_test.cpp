@@ -1,0 +1,2 @@
+// placeholder replaced by server tests
+#include <catch2/catch.hpp>
