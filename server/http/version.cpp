@@ -43,4 +43,13 @@ std::string version_refusal(Tree tree, ApiVersion v) {
   return {};
 }
 
+void add_server_headers(Headers& headers) {
+  static const std::string compat = kCompatApi.str();
+  static const std::string libpod = kLibpodApi.str(true);
+  static const std::string server = "Libpod/" + libpod + " (linux)";
+  headers.set("API-Version", compat);
+  headers.set("Libpod-API-Version", libpod);
+  headers.set("Server", server);
+}
+
 }  // namespace berth::http

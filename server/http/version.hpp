@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "server/http/headers.hpp"
+
 namespace berth::http {
 
 enum class Tree { compat, libpod };
@@ -35,5 +37,8 @@ ApiVersion default_version(Tree tree);
 
 // Empty when the tree serves `v`, else the docker-style refusal ("client version 1.12 is too old. ...").
 std::string version_refusal(Tree tree, ApiVersion v);
+
+// The headers every response carries, in both trees: API-Version, Libpod-API-Version, Server.
+void add_server_headers(Headers& headers);
 
 }  // namespace berth::http

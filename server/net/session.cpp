@@ -1,1 +1,296 @@
-// STUB
+// The HTTP/1.1 connection coroutine. Its templates are instantiated here only, for unix, tcp and tls streams.
+#include "server/net/session.hpp"
+
+#include <chrono>
+#include <memory>
+
+#include "core/log.hpp"
+#include "server/http/error_map.hpp"
+#include "server/http/version.hpp"
+#include "server/net/beast_pch.hpp"
+#include "server/net/hijack.hpp"
+#include "server/net/pump.hpp"
+
+namespace berth::net {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::as_tuple;
+using asio::use_awaitable;
+using Clock = std::chrono::steady_clock;
+
+// Closes the connection when a read or write takes too long. One per connection; all on its strand.
+class Deadline {
+ public:
+  explicit Deadline(asio::any_io_executor ex) : timer_(ex, Clock::time_point::max()) {}
+  void arm(std::chrono::seconds d) {
+    at_ = Clock::now() + d;
+    timer_.cancel();  // wake the watchdog so it re-arms at the earlier time
+  }
+  void disarm() { at_ = Clock::time_point::max(); }
+  void stop() {
+    stopped_ = true;
+    timer_.cancel();
+  }
+
+  template <class Lowest>
+  asio::awaitable<void> watch(Lowest& socket) {
+    while (!stopped_) {
+      timer_.expires_at(at_);
+      co_await timer_.async_wait(as_tuple(use_awaitable));
+      asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+      auto cancelled = state.cancelled();
+      if (cancelled != asio::cancellation_type::none) co_return;  // the session ended first
+      if (!stopped_ && Clock::now() >= at_) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        co_return;
+      }
+    }
+  }
+
+ private:
+  asio::steady_timer timer_;
+  Clock::time_point at_ = Clock::time_point::max();
+  bool stopped_ = false;
+};
+
+bool is_parse_error(const boost::system::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+http::Request to_request(const bhttp::request_parser<bhttp::string_body>& parser) {
+  const auto& msg = parser.get();
+  http::Request req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  for (const auto& field : msg) req.headers.add(std::string(field.name_string()), std::string(field.value()));
+  return req;
+}
+
+std::string log_line(const http::Request& req, int status, std::uint64_t bytes, Clock::time_point start) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+  char dur[32];
+  std::snprintf(dur, sizeof dur, "%.3fms", static_cast<double>(us) / 1000.0);
+  return req.method + " " + req.target + " " + std::to_string(status) + " " + std::to_string(bytes) + "B " + dur;
+}
+
+template <class Stream>
+class Session {
+ public:
+  Session(Stream& stream, SessionContext& ctx, Deadline& deadline, std::uint64_t id)
+      : stream_(stream), ctx_(ctx), deadline_(deadline), id_(id) {}
+
+  asio::awaitable<void> run() {
+    bool more = true;
+    while (more) {
+      ctx_.tracker.set_state(id_, ConnectionTracker::State::idle);
+      if (ctx_.tracker.draining()) break;
+      more = co_await serve_one();
+    }
+  }
+
+ private:
+  // Serves one request; false when the connection must end.
+  asio::awaitable<bool> serve_one() {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(ctx_.limits.header_limit);
+    parser.body_limit(ctx_.limits.body_limit);
+    deadline_.arm(ctx_.limits.idle_timeout);
+    auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, as_tuple(use_awaitable));
+    if (ec) {
+      if (ec == bhttp::error::header_limit)
+        co_await send_early_error(431, "request header fields too large");
+      else if (ec == bhttp::error::body_limit)  // a Content-Length over the limit is refused before the body
+        co_await send_early_error(413, body_too_large());
+      else if (is_parse_error(ec))
+        co_await send_early_error(400, "malformed HTTP request: " + ec.message());
+      co_return false;
+    }
+    ctx_.tracker.set_state(id_, ConnectionTracker::State::busy);
+    auto start = Clock::now();
+    http::Request req = to_request(parser);
+    bool keep_alive = parser.get().keep_alive();
+
+    http::Reply reply;
+    const http::Route* route = ctx_.router.route(req, reply);
+    if (!parser.is_done()) {
+      if (!route) {
+        keep_alive = false;  // answer without reading a body nobody will use
+      } else {
+        if (parser.get()[bhttp::field::expect] == "100-continue") {
+          static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+          co_await asio::async_write(stream_, asio::buffer(cont), as_tuple(use_awaitable));
+        }
+        auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, as_tuple(use_awaitable));
+        if (bec == bhttp::error::body_limit) {
+          reply = http::Reply::error(413, "request body too large", body_too_large());
+          route = nullptr;
+          keep_alive = false;
+        } else if (bec) {
+          if (is_parse_error(bec)) co_await send_early_error(400, "malformed HTTP request body: " + bec.message());
+          co_return false;
+        }
+      }
+    }
+    deadline_.disarm();
+    if (route) {
+      req.body = std::move(parser.get().body());
+      reply = co_await dispatch(*route, req);
+    }
+    if (ctx_.tracker.draining()) keep_alive = false;
+    std::uint64_t bytes = 0;
+    bool ok = co_await write_reply(req, reply, keep_alive, bytes);
+    core::log::info(log_line(req, reply.status, bytes, start));
+    co_return ok && keep_alive && reply.kind != http::Reply::Kind::hijack;
+  }
+
+  std::string body_too_large() const {
+    return "request body exceeds the limit of " + std::to_string(ctx_.limits.body_limit) + " bytes";
+  }
+
+  asio::awaitable<http::Reply> dispatch(const http::Route& route, const http::Request& req) {
+    if (!route.options.blocking) co_return http::invoke(route, req);
+    co_return co_await asio::co_spawn(
+        ctx_.pool, [&route, &req]() -> asio::awaitable<http::Reply> { co_return http::invoke(route, req); },
+        use_awaitable);
+  }
+
+  asio::awaitable<void> send_early_error(int status, const std::string& message) {
+    http::Request req;  // nothing usable was parsed: log it as "- -"
+    req.method = "-";
+    req.target = "-";
+    std::uint64_t bytes = 0;
+    auto reply = http::Reply::error(status, status == 413 ? "request body too large" : message, message);
+    co_await write_reply(req, reply, false, bytes);
+    core::log::info(log_line(req, status, bytes, Clock::now()));
+  }
+
+  template <class Body>
+  void fill_head(bhttp::response<Body>& res, const http::Reply& reply, bool keep_alive) {
+    res.result(static_cast<unsigned>(reply.status));
+    res.version(11);
+    http::Headers headers = reply.headers;
+    http::add_server_headers(headers);
+    for (const auto& [k, v] : headers.fields()) res.insert(k, v);
+    res.keep_alive(keep_alive);
+  }
+
+  asio::awaitable<bool> write_reply(const http::Request& req, http::Reply& reply, bool keep_alive,
+                                    std::uint64_t& bytes) {
+    switch (reply.kind) {
+      case http::Reply::Kind::buffered: co_return co_await write_buffered(reply, keep_alive, bytes);
+      case http::Reply::Kind::stream: co_return co_await write_stream(reply, keep_alive, bytes);
+      case http::Reply::Kind::hijack:
+        ctx_.tracker.set_state(id_, ConnectionTracker::State::streaming);
+        co_await run_hijack(stream_, buffer_, req, reply, bytes);
+        co_return false;
+    }
+    co_return false;
+  }
+
+  asio::awaitable<bool> write_buffered(http::Reply& reply, bool keep_alive, std::uint64_t& bytes) {
+    bhttp::response<bhttp::string_body> res;
+    fill_head(res, reply, keep_alive);
+    bytes = reply.body.size();
+    res.body() = std::move(reply.body);
+    res.prepare_payload();
+    deadline_.arm(ctx_.limits.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream_, res, as_tuple(use_awaitable));
+    deadline_.disarm();
+    co_return !ec;
+  }
+
+  asio::awaitable<bool> write_stream(http::Reply& reply, bool keep_alive, std::uint64_t& bytes) {
+    bhttp::response<bhttp::empty_body> res;
+    fill_head(res, reply, keep_alive);
+    res.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> sr(res);
+    // Headers go out first: docker's wait and run rely on seeing them before any item.
+    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, as_tuple(use_awaitable));
+    if (ec) co_return false;
+    ctx_.tracker.set_state(id_, ConnectionTracker::State::streaming);
+    auto write = [this](const std::string& data) -> asio::awaitable<bool> {
+      auto [wec, wn] =
+          co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data)), as_tuple(use_awaitable));
+      co_return !wec;
+    };
+    bool completed =
+        co_await pump_source(*reply.source, reply.framing, beast::get_lowest_layer(stream_), write, bytes);
+    reply.source.reset();  // drop the producer as soon as the stream ends
+    if (!completed) co_return false;
+    auto [lec, ln] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), as_tuple(use_awaitable));
+    co_return !lec;
+  }
+
+  Stream& stream_;
+  SessionContext& ctx_;
+  Deadline& deadline_;
+  std::uint64_t id_;
+  beast::flat_buffer buffer_;
+};
+
+template <class Stream>
+void close_stream(Stream& stream) {
+  boost::system::error_code ignored;
+  auto& lowest = beast::get_lowest_layer(stream);
+  lowest.shutdown(asio::socket_base::shutdown_send, ignored);
+  lowest.close(ignored);
+}
+
+template <class Stream>
+asio::awaitable<void> serve_stream(std::shared_ptr<Stream> stream, SessionContext& ctx) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  auto executor = co_await asio::this_coro::executor;
+  // The tracker may close us from another thread (shutdown): hop onto our strand and hold only a weak pointer.
+  std::weak_ptr<Stream> weak = stream;
+  auto id = ctx.tracker.opened([weak, executor] {
+    asio::post(executor, [weak] {
+      if (auto s = weak.lock()) {
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(*s).close(ignored);
+      }
+    });
+  });
+  Deadline deadline(executor);
+  try {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      deadline.arm(ctx.limits.idle_timeout);
+      auto [ec] = co_await stream->async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
+      deadline.disarm();
+      if (ec) {
+        core::log::debug("TLS handshake failed: " + ec.message());
+        throw boost::system::system_error(ec);
+      }
+    }
+    Session<Stream> session(*stream, ctx, deadline, id);
+    co_await (session.run() || deadline.watch(beast::get_lowest_layer(*stream)));
+  } catch (const std::exception& e) {
+    core::log::debug(std::string("connection ended: ") + e.what());
+  }
+  deadline.stop();
+  close_stream(*stream);
+  ctx.tracker.closed(id);
+}
+
+}  // namespace
+
+asio::awaitable<void> serve(UnixSocket socket, SessionContext& ctx) {
+  co_await serve_stream(std::make_shared<UnixSocket>(std::move(socket)), ctx);
+}
+
+asio::awaitable<void> serve(TcpSocket socket, SessionContext& ctx) {
+  boost::system::error_code ignored;
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  co_await serve_stream(std::make_shared<TcpSocket>(std::move(socket)), ctx);
+}
+
+asio::awaitable<void> serve(TlsStream stream, SessionContext& ctx) {
+  boost::system::error_code ignored;
+  stream.next_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
+  co_await serve_stream(std::make_shared<TlsStream>(std::move(stream)), ctx);
+}
+
+}  // namespace berth::net

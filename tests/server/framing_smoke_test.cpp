@@ -1,2 +1,0 @@
-// placeholder replaced by server tests
-#include <catch2/catch.hpp>
