@@ -1,10 +1,14 @@
 // Registers every libpod route.
 #include "api/routes.hpp"
 
+#include "api/openapi.hpp"
 #include "api/system.hpp"
 
 namespace berth::api {
 
-void add_libpod_routes(http::Router& router) { add_system_routes(router); }
+void add_libpod_routes(http::Router& router) {
+  add_system_routes(router);
+  add_openapi_routes(router);
+}
 
 }  // namespace berth::api
