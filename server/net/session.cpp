@@ -2,6 +2,7 @@
 #include "server/net/session.hpp"
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 
 #include "core/log.hpp"
@@ -70,6 +71,22 @@ http::Request to_request(const bhttp::request_parser<bhttp::string_body>& parser
   return req;
 }
 
+// RFC 7231 IMF-fixdate, formatted at most once a second per thread.
+const std::string& http_date() {
+  thread_local std::time_t cached_at = 0;
+  thread_local std::string cached;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_at) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached = buf;
+    cached_at = now;
+  }
+  return cached;
+}
+
 std::string log_line(const http::Request& req, int status, std::uint64_t bytes, Clock::time_point start) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
   char dur[32];
@@ -91,6 +108,10 @@ class Session {
       more = co_await serve_one();
     }
   }
+
+  // True when the connection ends with request bytes the server never read: closing then would reset the
+  // connection and could destroy the error reply in flight, so the caller drains before closing.
+  bool unread_input() const { return unread_input_; }
 
  private:
   // Serves one request; false when the connection must end.
@@ -119,6 +140,7 @@ class Session {
     if (!parser.is_done()) {
       if (!route) {
         keep_alive = false;  // answer without reading a body nobody will use
+        unread_input_ = true;
       } else {
         if (parser.get()[bhttp::field::expect] == "100-continue") {
           static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -129,6 +151,7 @@ class Session {
           reply = http::Reply::error(413, "request body too large", body_too_large());
           route = nullptr;
           keep_alive = false;
+          unread_input_ = true;
         } else if (bec) {
           if (is_parse_error(bec)) co_await send_early_error(400, "malformed HTTP request body: " + bec.message());
           co_return false;
@@ -159,6 +182,7 @@ class Session {
   }
 
   asio::awaitable<void> send_early_error(int status, const std::string& message) {
+    unread_input_ = true;
     http::Request req;  // nothing usable was parsed: log it as "- -"
     req.method = "-";
     req.target = "-";
@@ -175,6 +199,7 @@ class Session {
     http::Headers headers = reply.headers;
     http::add_server_headers(headers);
     for (const auto& [k, v] : headers.fields()) res.insert(k, v);
+    res.set(bhttp::field::date, http_date());
     res.keep_alive(keep_alive);
   }
 
@@ -230,6 +255,7 @@ class Session {
   Deadline& deadline_;
   std::uint64_t id_;
   beast::flat_buffer buffer_;
+  bool unread_input_ = false;
 };
 
 template <class Stream>
@@ -238,6 +264,22 @@ void close_stream(Stream& stream) {
   auto& lowest = beast::get_lowest_layer(stream);
   lowest.shutdown(asio::socket_base::shutdown_send, ignored);
   lowest.close(ignored);
+}
+
+// A lingering close: stop sending, then read and discard what the client still sends (bounded in bytes and
+// time by the deadline) so that the final reply is not lost to a connection reset.
+template <class Stream>
+asio::awaitable<void> drain_input(Stream& stream, Deadline& deadline) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  boost::system::error_code ec;
+  lowest.shutdown(asio::socket_base::shutdown_send, ec);
+  deadline.arm(std::chrono::seconds(1));
+  std::array<char, 16384> sink;
+  for (std::size_t total = 0; total < (8u << 20);) {
+    auto [rec, n] = co_await lowest.async_read_some(asio::buffer(sink), as_tuple(use_awaitable));
+    if (rec) break;
+    total += n;
+  }
 }
 
 template <class Stream>
@@ -267,6 +309,7 @@ asio::awaitable<void> serve_stream(std::shared_ptr<Stream> stream, SessionContex
     }
     Session<Stream> session(*stream, ctx, deadline, id);
     co_await (session.run() || deadline.watch(beast::get_lowest_layer(*stream)));
+    if (session.unread_input()) co_await (drain_input(*stream, deadline) || deadline.watch(beast::get_lowest_layer(*stream)));
   } catch (const std::exception& e) {
     core::log::debug(std::string("connection ended: ") + e.what());
   }

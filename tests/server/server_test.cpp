@@ -50,6 +50,7 @@ TEST_CASE("keep-alive serves several requests on one connection", "[server]") {
     CHECK(r->body == "OK");
     CHECK(r->header("API-Version") == "1.41");
     CHECK(r->header("Libpod-API-Version") == "4.3.1");
+    CHECK(r->header("Date").find(" GMT") != std::string::npos);
   }
 }
 
