@@ -1,2 +1,0 @@
-// placeholder replaced by integration tests
-#include <catch2/catch.hpp>
