@@ -1,7 +1,6 @@
 // gather_host_facts: the once-per-daemon part of /info and /version.
 #include "core/system/host_facts.hpp"
 
-#include <openssl/evp.h>
 #include <sched.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
@@ -251,24 +250,7 @@ std::map<std::string, std::string> parse_dpkg_search(std::string_view out) {
   return owners;
 }
 
-std::string make_engine_id(std::string_view machine_id, std::string_view root) {
-  std::string input = std::string(machine_id) + '\n' + std::string(root);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!EVP_Digest(input.data(), input.size(), md, &len, EVP_sha256(), nullptr) || len < 16) return {};
-  md[6] = static_cast<unsigned char>((md[6] & 0x0f) | 0x80);  // RFC 9562 version 8: custom (hash-based) UUID
-  md[8] = static_cast<unsigned char>((md[8] & 0x3f) | 0x80);  // RFC variant
-  std::string id;
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) id += '-';
-    id += kHex[md[i] >> 4];
-    id += kHex[md[i] & 0xf];
-  }
-  return id;
-}
-
-HostFacts gather_host_facts(const ToolPaths& tools, std::string_view root) {
+HostFacts gather_host_facts(const ToolPaths& tools, std::string engine_id) {
   // Subprocesses first, so they run while the files below are read.
   auto version_of = [](std::string path, bool join) {
     return std::async(std::launch::async, [path = std::move(path), join] { return probe_version(path, join); });
@@ -309,8 +291,7 @@ HostFacts gather_host_facts(const ToolPaths& tools, std::string_view root) {
     }
   }
   f.rootless = ::geteuid() != 0;
-  auto machine_id = read_small_file("/etc/machine-id", 256);
-  f.engine_id = make_engine_id(machine_id ? trim(*machine_id) : f.hostname, root);
+  f.engine_id = std::move(engine_id);
   f.compiler = compiler_name();
 
   auto owners = packages.get();

@@ -13,7 +13,7 @@ namespace berth::core::system {
 
 // Never throws: what cannot be learnt stays empty, "unknown" or "Unknown" (podman's words). The tools' --version
 // runs and the two dpkg-query runs go concurrently, each bounded by a timeout.
-HostFacts gather_host_facts(const ToolPaths& tools, std::string_view root);
+HostFacts gather_host_facts(const ToolPaths& tools, std::string engine_id);
 
 // The pieces, exposed for tests.
 Distribution parse_os_release(std::string_view text);
@@ -21,9 +21,6 @@ Distribution parse_os_release(std::string_view text);
 std::string go_arch(std::string_view machine);
 // `dpkg-query -S` output ("runc: /usr/sbin/runc") as path -> package; diversion lines are skipped.
 std::map<std::string, std::string> parse_dpkg_search(std::string_view out);
-// A stable UUID-formatted ID from the machine ID and the root: the same daemon keeps its docker "ID" across
-// restarts, and two roots on one machine differ.
-std::string make_engine_id(std::string_view machine_id, std::string_view root);
 // `--version` output as podman shows it: trailing newlines trimmed; conmon's two lines joined with ", ".
 std::string tool_version_text(std::string_view out, bool join_first_line);
 

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "core/system/engine_id.hpp"
 #include "core/system/host_facts.hpp"
 #include "core/system/host_stats.hpp"
 
@@ -72,9 +73,9 @@ bool statfs_nearest(std::string path, struct statfs& out) {
   }
 }
 
-std::shared_ptr<const HostFacts> gather(ToolPaths tools, std::string root) {
+std::shared_ptr<const HostFacts> gather(ToolPaths tools, std::string engine_id) {
   try {
-    return std::make_shared<const HostFacts>(system::gather_host_facts(tools, root));
+    return std::make_shared<const HostFacts>(system::gather_host_facts(tools, engine_id));
   } catch (...) {
     // Out of threads or memory: report what needs no probing rather than fail every /info.
     return std::make_shared<const HostFacts>();
@@ -86,7 +87,7 @@ std::shared_ptr<const HostFacts> gather(ToolPaths tools, std::string root) {
 SystemService::SystemService(const Config& config, store::Store& store)
     : config_(config),
       store_(store),
-      facts_(std::async(std::launch::async, gather, config.tools, config.root).share()),
+      facts_(std::async(std::launch::async, gather, config.tools, system::load_engine_id(store)).share()),
       registries_(std::make_shared<const RegistriesConfig>(config.registries)),
       default_capabilities_(capability_names(config.containers.default_capabilities)) {
   const char* tmp = std::getenv("TMPDIR");

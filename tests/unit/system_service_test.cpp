@@ -13,6 +13,7 @@
 #include "core/config/config.hpp"
 #include "core/store/store.hpp"
 #include "core/sys/process.hpp"
+#include "core/system/engine_id.hpp"
 #include "core/system/host_facts.hpp"
 #include "core/system/host_stats.hpp"
 #include "core/system/proc_files.hpp"
@@ -164,13 +165,6 @@ TEST_CASE("host fact parsers", "[system]") {
   CHECK(owners["/usr/sbin/runc"] == "runc");
   CHECK(owners["/lib/x.so"] == "libc6:amd64");
 
-  auto id = make_engine_id("3d1219c7c4c5404aaa1f6d2a48adfda4", "/var/lib/berth");
-  CHECK(id.size() == 36);
-  CHECK(id[8] == '-');
-  CHECK(id[14] == '8');  // version nibble
-  CHECK(id == make_engine_id("3d1219c7c4c5404aaa1f6d2a48adfda4", "/var/lib/berth"));
-  CHECK(id != make_engine_id("3d1219c7c4c5404aaa1f6d2a48adfda4", "/tmp/other"));
-
   CHECK(tool_version_text("conmon version 2.1.6\ncommit: unknown\n", true) == "conmon version 2.1.6, commit: unknown");
   CHECK(tool_version_text("runc version 1.1.5\ncommit: x\n", false) == "runc version 1.1.5\ncommit: x");
 
@@ -188,4 +182,24 @@ TEST_CASE("host fact parsers", "[system]") {
   auto stats = read_host_stats();
   CHECK(stats.threads >= 1);
   CHECK(stats.open_fds >= 3);
+}
+
+TEST_CASE("the engine ID is a random UUID kept per root across restarts", "[system]") {
+  Fixture fx;
+  std::string first;
+  {
+    core::store::Store store(fx.config.root);
+    first = core::system::load_engine_id(store);
+    CHECK(first.size() == 36);
+    CHECK(first[14] == '4');  // version nibble
+    CHECK(core::system::load_engine_id(store) == first);
+  }
+  core::store::Store reopened(fx.config.root);
+  CHECK(core::system::load_engine_id(reopened) == first);
+  core::SystemService service(fx.config, reopened);
+  CHECK(service.facts().engine_id == first);
+
+  Fixture other;
+  core::store::Store elsewhere(other.config.root);
+  CHECK(core::system::load_engine_id(elsewhere) != first);
 }
