@@ -1,0 +1,90 @@
+// berth_bench: a load generator for berthd's API socket (latency, throughput), a bare reference server, and RSS.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include "bench.hpp"
+
+namespace berth::bench {
+namespace {
+
+constexpr const char* kUsage = R"(usage: berth_bench COMMAND [--option value ...]
+
+  latency     --socket PATH | --tcp HOST:PORT  [--path /_ping] [--requests 10000] [--warmup N]
+              [--max-seconds 60] [--timeout-ms 10000]
+      One keep-alive connection, sequential GETs; prints min/p50/p90/p99/max/mean in µs.
+      Warmup defaults to min(1000, requests/10). Stops at --requests or --max-seconds, whichever first.
+
+  throughput  --socket PATH | --tcp HOST:PORT  [--path /_ping] [--connections 16] [--seconds 5]
+              [--depth 1] [--max-requests 100000000] [--timeout-ms 10000]
+      One thread and one keep-alive connection each; --depth pipelines that many requests per write.
+      Prints req/s (all answers) and ok/s (2xx only), errors, and per-batch latency.
+
+  bare-server --socket PATH | --tcp HOST:PORT  [--mode threads|epoll] [--threads N] [--max-seconds 0]
+      A minimal keep-alive HTTP/1.1 server that answers every request "200 OK" with body "OK": a thread per
+      connection (threads, the default) or N epoll loops sharing the listener (epoll; --threads, default 1).
+      Runs until killed, its parent dies, or --max-seconds elapse (0: no limit).
+
+  rss         --pid PID
+      Prints VmRSS and VmHWM (peak) of the process in MiB.
+
+Non-2xx answers and I/O failures count as errors ("io" in the statuses list).
+)";
+
+// VmRSS / VmHWM from /proc/PID/status, in KiB; -1 when absent.
+long status_kib(const std::string& status, const char* key) {
+  auto at = status.find(key);
+  if (at == std::string::npos) return -1;
+  return std::atol(status.c_str() + at + std::strlen(key));
+}
+
+int run_rss(const Options& opts) {
+  long pid = opts.num("pid", 0);
+  if (pid <= 0) throw std::invalid_argument("rss needs --pid PID");
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  if (!in) throw std::runtime_error("no process " + std::to_string(pid));
+  std::string status((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  long rss = status_kib(status, "VmRSS:"), hwm = status_kib(status, "VmHWM:");
+  std::printf("rss pid=%ld vmrss_mib=%.1f vmhwm_mib=%.1f\n", pid, static_cast<double>(rss) / 1024.0,
+              static_cast<double>(hwm) / 1024.0);
+  return 0;
+}
+
+int dispatch(int argc, char** argv) {
+  std::string cmd = argc > 1 ? argv[1] : "";
+  if (cmd == "latency")
+    return run_latency(
+        Options(argc, argv, 2, {"socket", "tcp", "path", "requests", "warmup", "max-seconds", "timeout-ms"}));
+  if (cmd == "throughput")
+    return run_throughput(Options(
+        argc, argv, 2, {"socket", "tcp", "path", "connections", "seconds", "depth", "max-requests", "timeout-ms"}));
+  if (cmd == "bare-server")
+    return run_bare_server(Options(argc, argv, 2, {"socket", "tcp", "mode", "threads", "max-seconds"}));
+  if (cmd == "rss") return run_rss(Options(argc, argv, 2, {"pid"}));
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::fputs(kUsage, stderr);
+  return 2;
+}
+
+}  // namespace
+}  // namespace berth::bench
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  try {
+    return berth::bench::dispatch(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "berth_bench: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "berth_bench: %s\n", e.what());
+    return 1;
+  }
+}
