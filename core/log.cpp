@@ -3,10 +3,15 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace berth::core::log {
 namespace {
@@ -26,7 +31,78 @@ std::string_view name(Level l) {
   return "error";
 }
 
+void write_all(std::string_view bytes) {
+  while (!bytes.empty()) {
+    auto n = ::write(STDERR_FILENO, bytes.data(), bytes.size());
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      return;  // stderr is gone: nothing better to do with a log line
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+// Pending debug/info lines and the thread that writes them out.
+class Batcher {
+ public:
+  ~Batcher() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    flush();
+  }
+  void add(const std::string& line) {
+    std::unique_lock lock(mu_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    pending_ += line;
+    if (pending_.size() >= kMaxPending) {
+      std::string out = std::move(pending_);
+      pending_.clear();
+      lock.unlock();
+      write_all(out);
+    }
+  }
+  void flush() {
+    std::string out;
+    {
+      std::lock_guard lock(mu_);
+      out.swap(pending_);
+    }
+    write_all(out);
+  }
+
+ private:
+  static constexpr size_t kMaxPending = 64 * 1024;
+  void run() {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      cv_.wait_for(lock, std::chrono::milliseconds(100));
+      if (pending_.empty()) continue;
+      std::string out = std::move(pending_);
+      pending_.clear();
+      lock.unlock();
+      write_all(out);
+      lock.lock();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string pending_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+Batcher& batcher() {
+  static Batcher b;
+  return b;
+}
+
 }  // namespace
+
+void flush() { batcher().flush(); }
 
 std::optional<Level> parse_level(std::string_view n) {
   if (n == "debug" || n == "trace") return Level::debug;
@@ -54,7 +130,12 @@ void write(Level level, std::string_view message) {
   line += ' ';
   line += message;
   line += '\n';
-  [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
+  if (level <= Level::info) {
+    batcher().add(line);
+    return;
+  }
+  batcher().flush();  // keep the order of lines
+  write_all(line);
 }
 
 }  // namespace berth::core::log

@@ -64,7 +64,8 @@ struct Daemon::Impl {
         opts(std::move(o)),
         pool(static_cast<std::size_t>(std::max(1, opts.workers))),
         ctx{router, pool, opts.limits, tracker},
-        io(std::max(1, opts.io_threads)),
+        ios(make_io_contexts(opts.io_threads)),
+        io(*ios.front()),
         signals(io),
         idle_timer(io),
         drain_timer(io) {}
@@ -75,8 +76,12 @@ struct Daemon::Impl {
   net::ConnectionTracker tracker;
   net::SessionContext ctx;
   std::optional<asio::ssl::context> tls;
-  asio::io_context io;
-  // Declared after io: destroyed before it.
+  // One single-threaded io_context per IO thread: a connection lives on one of them, so its handlers never hop
+  // between threads and need no strand. The first also runs the acceptors, signals and timers.
+  std::vector<std::unique_ptr<asio::io_context>> ios;
+  asio::io_context& io;
+  std::size_t next_io = 0;
+  // Declared after the io_contexts: destroyed before them.
   std::vector<std::unique_ptr<UnixAcceptor>> unix_acceptors;
   std::vector<std::unique_ptr<TcpAcceptor>> tcp_acceptors;
   std::vector<std::string> unix_paths;  // socket files we created and remove at exit
@@ -85,6 +90,19 @@ struct Daemon::Impl {
   asio::steady_timer idle_timer;
   asio::steady_timer drain_timer;
   std::atomic<bool> shutting_down{false};
+
+  static std::vector<std::unique_ptr<asio::io_context>> make_io_contexts(int threads) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < std::max(1, threads); ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
+
+  // Round robin over the IO threads (accept loops run on ios[0] only, so no lock).
+  asio::any_io_executor pick_executor() { return ios[next_io++ % ios.size()]->get_executor(); }
+
+  void stop_all() {
+    for (auto& c : ios) c->stop();
+  }
 
   void listen_unix(const net::ListenAddress& a) {
     prepare_unix_path(a.path);
@@ -157,7 +175,7 @@ struct Daemon::Impl {
 
   asio::awaitable<void> accept_unix(UnixAcceptor& acc) {
     for (;;) {
-      auto [ec, sock] = co_await acc.async_accept(asio::make_strand(io), as_tuple(use_awaitable));
+      auto [ec, sock] = co_await acc.async_accept(pick_executor(), as_tuple(use_awaitable));
       if (ec) {
         if (!acc.is_open() || ec == asio::error::operation_aborted) co_return;
         co_await pause_after_accept_error(ec);
@@ -169,7 +187,7 @@ struct Daemon::Impl {
 
   asio::awaitable<void> accept_tcp(TcpAcceptor& acc) {
     for (;;) {
-      auto [ec, sock] = co_await acc.async_accept(asio::make_strand(io), as_tuple(use_awaitable));
+      auto [ec, sock] = co_await acc.async_accept(pick_executor(), as_tuple(use_awaitable));
       if (ec) {
         if (!acc.is_open() || ec == asio::error::operation_aborted) co_return;
         co_await pause_after_accept_error(ec);
@@ -193,7 +211,7 @@ struct Daemon::Impl {
   void on_count_change(std::size_t count) {
     asio::post(io, [this, count] {
       if (shutting_down) {
-        if (count == 0) io.stop();
+        if (count == 0) stop_all();
         return;
       }
       if (opts.idle_exit.count() <= 0) return;
@@ -222,14 +240,14 @@ struct Daemon::Impl {
     idle_timer.cancel();
     tracker.drain();
     if (tracker.count() == 0) {
-      io.stop();
+      stop_all();
       return;
     }
     drain_timer.expires_after(opts.limits.drain_timeout);
     drain_timer.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       core::log::warn(std::to_string(tracker.count()) + " connection(s) still busy after drain timeout; exiting");
-      io.stop();
+      stop_all();
     });
   }
 
@@ -276,9 +294,13 @@ int Daemon::run() {
     });
   }
   d.on_count_change(0);  // start the idle-exit clock
+  // The other IO threads have no work until a connection lands on them: keep them running until stop_all().
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& c : d.ios) guards.push_back(asio::make_work_guard(*c));
   std::vector<std::thread> threads;
-  for (int i = 1; i < std::max(1, d.opts.io_threads); ++i) threads.emplace_back([&d] { d.io.run(); });
-  d.io.run();
+  for (std::size_t i = 1; i < d.ios.size(); ++i) threads.emplace_back([c = d.ios[i].get()] { c->run(); });
+  d.ios.front()->run();
+  d.stop_all();
   for (auto& t : threads) t.join();
   d.remove_socket_files();
   d.pool.join();

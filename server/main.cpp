@@ -48,11 +48,16 @@ int main(int argc, char** argv) {
     std::string where;
     for (auto& e : daemon.endpoints()) where += " " + e;
     core::log::info("berthd " BERTH_VERSION " serving the libpod and docker APIs on" + where);
-    return daemon.run();
+    int code = daemon.run();
+    core::log::info("berthd stopped");
+    core::log::flush();
+    return code;
   } catch (const core::Error& e) {
+    core::log::flush();
     std::fprintf(stderr, "berthd: %s\n", e.message().c_str());
     return 125;
   } catch (const std::exception& e) {
+    core::log::flush();
     std::fprintf(stderr, "berthd: %s\n", e.what());
     return 125;
   }

@@ -21,15 +21,18 @@ using asio::as_tuple;
 using asio::use_awaitable;
 using Clock = std::chrono::steady_clock;
 
-// Closes the connection when a read or write takes too long. One per connection; all on its strand.
+// Closes the connection when a read or write takes too long. One per connection, on the connection's thread.
+// Arming is a store, not a timer operation: the watchdog sleeps until the latest deadline and re-checks, so a
+// request costs no timer syscalls (deadlines only move later while the connection is served).
 class Deadline {
  public:
   explicit Deadline(asio::any_io_executor ex) : timer_(ex, Clock::time_point::max()) {}
   void arm(std::chrono::seconds d) {
     at_ = Clock::now() + d;
-    timer_.cancel();  // wake the watchdog so it re-arms at the earlier time
+    armed_ = true;
+    if (at_ < timer_at_) timer_.cancel();  // the watchdog sleeps past the new deadline: wake it to re-arm
   }
-  void disarm() { at_ = Clock::time_point::max(); }
+  void disarm() { armed_ = false; }
   void stop() {
     stopped_ = true;
     timer_.cancel();
@@ -38,12 +41,13 @@ class Deadline {
   template <class Lowest>
   asio::awaitable<void> watch(Lowest& socket) {
     while (!stopped_) {
-      timer_.expires_at(at_);
+      // Unarmed (a handler or a stream is running): look again in an hour.
+      timer_at_ = armed_ ? at_ : Clock::now() + std::chrono::hours(1);
+      timer_.expires_at(timer_at_);
       co_await timer_.async_wait(as_tuple(use_awaitable));
       asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
-      auto cancelled = state.cancelled();
-      if (cancelled != asio::cancellation_type::none) co_return;  // the session ended first
-      if (!stopped_ && Clock::now() >= at_) {
+      if (state.cancelled() != asio::cancellation_type::none) co_return;  // the session ended first
+      if (!stopped_ && armed_ && Clock::now() >= at_) {
         boost::system::error_code ignored;
         socket.close(ignored);
         co_return;
@@ -54,6 +58,8 @@ class Deadline {
  private:
   asio::steady_timer timer_;
   Clock::time_point at_ = Clock::time_point::max();
+  Clock::time_point timer_at_ = Clock::time_point::max();
+  bool armed_ = false;
   bool stopped_ = false;
 };
 
@@ -166,7 +172,7 @@ class Session {
     if (ctx_.tracker.draining()) keep_alive = false;
     std::uint64_t bytes = 0;
     bool ok = co_await write_reply(req, reply, keep_alive, bytes);
-    core::log::info(log_line(req, reply.status, bytes, start));
+    if (core::log::enabled(core::log::Level::info)) core::log::info(log_line(req, reply.status, bytes, start));
     co_return ok && keep_alive && reply.kind != http::Reply::Kind::hijack;
   }
 
@@ -286,7 +292,7 @@ template <class Stream>
 asio::awaitable<void> serve_stream(std::shared_ptr<Stream> stream, SessionContext& ctx) {
   using namespace boost::asio::experimental::awaitable_operators;
   auto executor = co_await asio::this_coro::executor;
-  // The tracker may close us from another thread (shutdown): hop onto our strand and hold only a weak pointer.
+  // The tracker may close us from another thread (shutdown): hop onto our thread and hold only a weak pointer.
   std::weak_ptr<Stream> weak = stream;
   auto id = ctx.tracker.opened([weak, executor] {
     asio::post(executor, [weak] {
