@@ -122,8 +122,7 @@ struct Daemon::Impl {
   void listen_tcp(const net::ListenAddress& a) {
     asio::ip::tcp::resolver resolver(io);
     boost::system::error_code ec;
-    auto results = resolver.resolve(a.host.empty() ? "0.0.0.0" : a.host, a.port,
-                                    asio::ip::resolver_base::passive, ec);
+    auto results = resolver.resolve(a.host.empty() ? "0.0.0.0" : a.host, a.port, asio::ip::resolver_base::passive, ec);
     if (ec || results.empty()) core::fail(core::Errc::invalid_argument, ec.message(), "cannot resolve " + a.uri);
     auto ep = results.begin()->endpoint();
     auto acc = std::make_unique<TcpAcceptor>(io);
@@ -162,8 +161,9 @@ struct Daemon::Impl {
       } else if (family == AF_INET || family == AF_INET6) {
         auto acc = std::make_unique<TcpAcceptor>(io);
         acc->assign(family == AF_INET ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), fd, ec);
-        if (!ec) endpoints.push_back("tcp://" + acc->local_endpoint().address().to_string() + ":" +
-                                     std::to_string(acc->local_endpoint().port()));
+        if (!ec)
+          endpoints.push_back("tcp://" + acc->local_endpoint().address().to_string() + ":" +
+                              std::to_string(acc->local_endpoint().port()));
         if (!ec) tcp_acceptors.push_back(std::move(acc));
       } else {
         core::log::warn("socket activation: fd " + std::to_string(fd) + " is not a unix or tcp socket; ignored");
@@ -173,19 +173,9 @@ struct Daemon::Impl {
     return n > 0;
   }
 
-  asio::awaitable<void> accept_unix(UnixAcceptor& acc) {
-    for (;;) {
-      auto [ec, sock] = co_await acc.async_accept(pick_executor(), as_tuple(use_awaitable));
-      if (ec) {
-        if (!acc.is_open() || ec == asio::error::operation_aborted) co_return;
-        co_await pause_after_accept_error(ec);
-        continue;
-      }
-      asio::co_spawn(sock.get_executor(), net::serve(std::move(sock), ctx), asio::detached);
-    }
-  }
-
-  asio::awaitable<void> accept_tcp(TcpAcceptor& acc) {
+  // Accepts until the acceptor closes; each connection goes to the next IO thread.
+  template <class Acceptor>
+  asio::awaitable<void> accept_loop(Acceptor& acc) {
     for (;;) {
       auto [ec, sock] = co_await acc.async_accept(pick_executor(), as_tuple(use_awaitable));
       if (ec) {
@@ -194,10 +184,13 @@ struct Daemon::Impl {
         continue;
       }
       auto ex = sock.get_executor();
-      if (tls)
-        asio::co_spawn(ex, net::serve(net::TlsStream(std::move(sock), *tls), ctx), asio::detached);
-      else
-        asio::co_spawn(ex, net::serve(std::move(sock), ctx), asio::detached);
+      if constexpr (std::is_same_v<Acceptor, TcpAcceptor>) {
+        if (tls) {
+          asio::co_spawn(ex, net::serve(net::TlsStream(std::move(sock), *tls), ctx), asio::detached);
+          continue;
+        }
+      }
+      asio::co_spawn(ex, net::serve(std::move(sock), ctx), asio::detached);
     }
   }
 
@@ -282,8 +275,8 @@ Daemon::~Daemon() {
 
 int Daemon::run() {
   auto& d = *impl_;
-  for (auto& a : d.unix_acceptors) asio::co_spawn(d.io, d.accept_unix(*a), asio::detached);
-  for (auto& a : d.tcp_acceptors) asio::co_spawn(d.io, d.accept_tcp(*a), asio::detached);
+  for (auto& a : d.unix_acceptors) asio::co_spawn(d.io, d.accept_loop(*a), asio::detached);
+  for (auto& a : d.tcp_acceptors) asio::co_spawn(d.io, d.accept_loop(*a), asio::detached);
   if (d.opts.handle_signals) {
     d.signals.add(SIGTERM);
     d.signals.add(SIGINT);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using berth::core::Config;
 using berth::core::ConfigSources;
@@ -19,34 +20,7 @@ using berth::core::load_config;
 
 namespace {
 
-// A mkdtemp directory removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = "/tmp/berth-config-test-XXXXXX";
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string path(const std::string& name) const { return path_ + "/" + name; }
-
-  // Writes name (creating its parent directories) and returns its full path.
-  std::string write(const std::string& name, const std::string& text) const {
-    std::string full = path(name);
-    std::filesystem::create_directories(std::filesystem::path(full).parent_path());
-    std::ofstream(full) << text;
-    return full;
-  }
-
- private:
-  std::string path_;
-};
+using berth::test::TempDir;
 
 // Sets or unsets a variable for one scope and restores it afterwards.
 class ScopedEnv {
@@ -86,10 +60,10 @@ struct CleanEnv {
 // Sources that read only files under dir: no system files, no environment.
 ConfigSources isolated(const TempDir& dir) {
   ConfigSources sources;
-  sources.containers_conf = {dir.path("containers.conf")};
+  sources.containers_conf = {dir.sub("containers.conf")};
   sources.registries_conf = dir.write("registries.conf", "");
-  sources.registries_conf_d = dir.path("registries.conf.d");
-  sources.storage_conf = dir.path("storage.conf");
+  sources.registries_conf_d = dir.sub("registries.conf.d");
+  sources.storage_conf = dir.sub("storage.conf");
   sources.use_environment = false;
   return sources;
 }
@@ -137,7 +111,7 @@ TEST_CASE("config keeps the built-in defaults when no file exists", "[config]") 
   CHECK(config.storage.file.empty());
   CHECK(config.storage.graphroot.empty());
   CHECK(config.registries.unqualified_search.empty());
-  CHECK(config.registries.files == std::vector<std::string>{dir.path("registries.conf")});
+  CHECK(config.registries.files == std::vector<std::string>{dir.sub("registries.conf")});
 }
 
 TEST_CASE("config reads every honoured containers.conf key", "[config]") {
@@ -201,7 +175,7 @@ cpus = 4
   CHECK(c.network_backend == "cni");
   CHECK(c.default_network == "mynet");
   CHECK(c.default_subnet == "10.99.0.0/16");
-  CHECK(config.containers_conf_files == std::vector<std::string>{dir.path("containers.conf")});
+  CHECK(config.containers_conf_files == std::vector<std::string>{dir.sub("containers.conf")});
 }
 
 TEST_CASE("config rejects malformed ulimits", "[config]") {
@@ -211,7 +185,7 @@ TEST_CASE("config rejects malformed ulimits", "[config]") {
     dir.write("containers.conf", "[containers]\ndefault_ulimits = [\"" + bad + "\"]\n");
     Error err = load_error(sources);
     CHECK(err.code() == Errc::invalid_argument);
-    CHECK_THAT(err.message(), Contains(dir.path("containers.conf")) && Contains("containers.default_ulimits"));
+    CHECK_THAT(err.message(), Contains(dir.sub("containers.conf")) && Contains("containers.default_ulimits"));
   }
 }
 
@@ -221,7 +195,7 @@ TEST_CASE("config: later containers.conf files override only the keys they set",
   std::string first = dir.write("first.conf", "[containers]\npids_limit = 10\nlog_driver = \"none\"\n");
   std::string second = dir.write("second.conf", "[containers]\npids_limit = 20\n");
   std::string extra = dir.write("extra.conf", "[containers]\ntz = \"UTC\"\n[engine]\nevents_logger = \"none\"\n");
-  sources.containers_conf = {first, dir.path("missing.conf"), second};
+  sources.containers_conf = {first, dir.sub("missing.conf"), second};
   sources.extra_config = extra;
   Config config = load_config(sources);
   CHECK(config.containers.pids_limit == 20);
@@ -239,7 +213,7 @@ TEST_CASE("config: a directory in the list stands for its *.conf files, sorted",
   std::string a = dir.write("conf.d/10-a.conf", "[containers]\npids_limit = 2\nshm_size = \"2m\"\n");
   dir.write("conf.d/30-c.txt", "[containers]\npids_limit = 99\n");
   dir.write("conf.d/sub/40-d.conf", "[containers]\npids_limit = 98\n");
-  sources.containers_conf = {base, dir.path("conf.d")};
+  sources.containers_conf = {base, dir.sub("conf.d")};
   Config config = load_config(sources);
   CHECK(config.containers_conf_files == std::vector<std::string>{base, a, b});
   CHECK(config.containers.pids_limit == 3);
@@ -280,7 +254,7 @@ TEST_CASE("config: CONTAINERS_CONF replaces the default list, CONTAINERS_CONF_OV
   }
   SECTION("use_environment = false ignores the variables") {
     sources.use_environment = false;
-    sources.containers_conf = {dir.path("containers.conf")};
+    sources.containers_conf = {dir.sub("containers.conf")};
     Config config = load_config(sources);
     CHECK(config.containers_conf_files.empty());
     CHECK(config.containers.pids_limit == 2048);
@@ -291,7 +265,7 @@ TEST_CASE("config: a missing CONTAINERS_CONF, override or --config file is an er
   CleanEnv clean;
   TempDir dir;
   auto sources = isolated(dir);
-  std::string missing = dir.path("nope.conf");
+  std::string missing = dir.sub("nope.conf");
   SECTION("--config") {
     sources.extra_config = missing;
     Error err = load_error(sources);
@@ -327,7 +301,7 @@ TEST_CASE("config: malformed TOML names the file, line and column", "[config]") 
 TEST_CASE("config: a value of the wrong type names the file and the key", "[config]") {
   TempDir dir;
   auto sources = isolated(dir);
-  std::string path = dir.path("containers.conf");
+  std::string path = dir.sub("containers.conf");
   SECTION("scalar") {
     dir.write("containers.conf", "[containers]\n\npids_limit = \"many\"\n");
     Error err = load_error(sources);
@@ -365,9 +339,9 @@ TEST_CASE("config: tool paths come from the first existing candidate", "[config]
   std::string aardvark = dir.write("helpers1/aardvark-dns", "");
   std::string catatonit = dir.write("helpers2/catatonit", "");
   std::string first = dir.write("first.conf", "[engine]\nconmon_path = [\"/nonexistent/conmon\"]\n");
-  std::string second = dir.write("second.conf", "[engine]\nconmon_path = [\"" + dir.path("none/conmon") + "\", \"" +
-                                                    conmon + "\"]\nhelper_binaries_dir = [\"" + dir.path("helpers1") +
-                                                    "\", \"" + dir.path("helpers2") + "\"]\n[engine.runtimes]\n" +
+  std::string second = dir.write("second.conf", "[engine]\nconmon_path = [\"" + dir.sub("none/conmon") + "\", \"" +
+                                                    conmon + "\"]\nhelper_binaries_dir = [\"" + dir.sub("helpers1") +
+                                                    "\", \"" + dir.sub("helpers2") + "\"]\n[engine.runtimes]\n" +
                                                     "runc = [\"" + runc + "\"]\ncrun = [\"/x/crun\"]\n");
   sources.containers_conf = {first, second};
   Config config = load_config(sources);
@@ -493,7 +467,7 @@ TEST_CASE("config: registries.conf format errors", "[config]") {
   CHECK_THAT(load_error(sources).message(), Contains(v1_drop_in) && Contains("v2 format"));
 
   std::filesystem::remove(v1_drop_in);
-  sources.registries_conf = dir.path("missing-registries.conf");
+  sources.registries_conf = dir.sub("missing-registries.conf");
   CHECK_THAT(load_error(sources).message(), Contains(sources.registries_conf));
 }
 
@@ -549,7 +523,7 @@ location = "new.io"
                                   {"a", "docker.io/library/a"}, {"b", "quay.io/b"}, {"c", "docker.io/library/c"}});
 
   SECTION("the first entry of a prefix wins within one file") {
-    std::filesystem::remove_all(dir.path("registries.conf.d"));
+    std::filesystem::remove_all(dir.sub("registries.conf.d"));
     auto only_main = load_config(sources).registries;
     REQUIRE(only_main.registries.size() == 2);
     CHECK(only_main.registries[1].location == "quay.io");
@@ -587,7 +561,7 @@ mount_program = "/usr/bin/fuse-overlayfs"
     CHECK(storage.graphroot.empty());
   }
   SECTION("missing") {
-    sources.storage_conf = dir.path("none.conf");
+    sources.storage_conf = dir.sub("none.conf");
     auto storage = load_config(sources).storage;
     CHECK(storage.file.empty());
     CHECK(storage.driver == "overlay");

@@ -13,6 +13,7 @@
 #include "core/store/db.hpp"
 #include "core/store/root_lock.hpp"
 #include "core/store/schema.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace store = berth::core::store;
 using berth::core::Errc;
@@ -20,27 +21,7 @@ using berth::core::Error;
 
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = "/tmp/berth-store-test-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) FAIL("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using berth::test::TempDir;
 
 std::string query_text(store::Db& db, const std::string& sql) {
   auto st = db.prepare(sql);

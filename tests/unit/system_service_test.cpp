@@ -18,28 +18,18 @@
 #include "core/system/host_stats.hpp"
 #include "core/system/proc_files.hpp"
 #include "core/system/service.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace core = berth::core;
 
 namespace {
 
-// A temp root for the store, removed at the end of the test.
-struct TempRoot {
-  TempRoot() {
-    char tmpl[] = "/tmp/berth-system-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl));
-    path = tmpl;
-  }
-  ~TempRoot() { std::filesystem::remove_all(path); }
-  std::string path;
-};
-
 struct Fixture {
   Fixture() {
-    config.root = root.path + "/root";
-    config.runroot = root.path + "/run";
+    config.root = root.sub("root");
+    config.runroot = root.sub("run");
   }
-  TempRoot root;
+  berth::test::TempDir root{"berth-system-test"};
   core::Config config;
 };
 
@@ -121,7 +111,7 @@ TEST_CASE("info() is cheap once the facts are gathered", "[system]") {
 
 TEST_CASE("SystemService takes counts from the provider and the socket from service_uris", "[system]") {
   Fixture fx;
-  std::string sock = fx.root.path + "/api.sock";
+  std::string sock = fx.root.sub("api.sock");
   fx.config.service_uris = {"tcp://127.0.0.1:8080", "unix://" + sock, "unix:///second.sock"};
   core::store::Store store(fx.config.root);
   core::SystemService service(fx.config, store);
