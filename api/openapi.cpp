@@ -14,8 +14,8 @@ const http::Reply& merged_reply() {
     auto doc = nlohmann::json::parse(openapi::compat_json());
     auto libpod = nlohmann::json::parse(openapi::libpod_json());
     doc["info"]["title"] = "Berth API (libpod and Docker-compatible)";
-    doc["info"]["description"] = libpod["info"]["description"].get<std::string>() + "\n\n" +
-                                 doc["info"]["description"].get<std::string>();
+    doc["info"]["description"] =
+        libpod["info"]["description"].get<std::string>() + "\n\n" + doc["info"]["description"].get<std::string>();
     for (auto& [path, item] : libpod["paths"].items()) doc["paths"][path] = item;
     for (auto& [name, schema] : libpod["components"]["schemas"].items()) doc["components"]["schemas"][name] = schema;
     return http::Reply::json(doc);

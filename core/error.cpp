@@ -22,15 +22,24 @@ void fail(Errc code, std::string_view cause, std::string_view context) {
 
 std::string_view default_cause(Errc code) {
   switch (code) {
-    case Errc::invalid_argument: return "bad parameter";
-    case Errc::unauthorized: return "unauthorized";
-    case Errc::forbidden: return "forbidden";
-    case Errc::not_found: return "no such object";
-    case Errc::conflict: return "conflict";
-    case Errc::not_implemented: return "not implemented";
-    case Errc::unavailable: return "service unavailable";
-    case Errc::too_large: return "request body too large";
-    case Errc::internal: break;
+    case Errc::invalid_argument:
+      return "bad parameter";
+    case Errc::unauthorized:
+      return "unauthorized";
+    case Errc::forbidden:
+      return "forbidden";
+    case Errc::not_found:
+      return "no such object";
+    case Errc::conflict:
+      return "conflict";
+    case Errc::not_implemented:
+      return "not implemented";
+    case Errc::unavailable:
+      return "service unavailable";
+    case Errc::too_large:
+      return "request body too large";
+    case Errc::internal:
+      break;
   }
   return "internal error";
 }

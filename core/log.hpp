@@ -19,9 +19,15 @@ void write(Level level, std::string_view message);
 // Writes every pending line now (at exit, before reporting a fatal error).
 void flush();
 
-inline void debug(std::string_view m) { if (enabled(Level::debug)) write(Level::debug, m); }
-inline void info(std::string_view m) { if (enabled(Level::info)) write(Level::info, m); }
-inline void warn(std::string_view m) { if (enabled(Level::warn)) write(Level::warn, m); }
+inline void debug(std::string_view m) {
+  if (enabled(Level::debug)) write(Level::debug, m);
+}
+inline void info(std::string_view m) {
+  if (enabled(Level::info)) write(Level::info, m);
+}
+inline void warn(std::string_view m) {
+  if (enabled(Level::warn)) write(Level::warn, m);
+}
 inline void error(std::string_view m) { write(Level::error, m); }
 
 }  // namespace berth::core::log

@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
     auto config = core::load_config(sources);
     config.root = cl.root;
     config.runroot = cl.runroot;
-    config.service_uris = cl.daemon.uris.empty() ? std::vector<std::string>{"unix:///run/podman/podman.sock"}
-                                                 : cl.daemon.uris;
+    config.service_uris =
+        cl.daemon.uris.empty() ? std::vector<std::string>{"unix:///run/podman/podman.sock"} : cl.daemon.uris;
     std::filesystem::create_directories(config.runroot);
 
     core::Engine engine(std::move(config));

@@ -14,8 +14,8 @@ int to_int(std::string_view flag, std::string_view value, int min) {
   int n = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
   if (ec != std::errc{} || end != value.data() + value.size() || n < min)
-    bad("invalid value \"" + std::string(value) + "\" for " + std::string(flag) + ": want an integer >= " +
-        std::to_string(min));
+    bad("invalid value \"" + std::string(value) + "\" for " + std::string(flag) +
+        ": want an integer >= " + std::to_string(min));
   return n;
 }
 

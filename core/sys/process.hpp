@@ -9,8 +9,8 @@
 namespace berth::core::sys {
 
 struct SpawnOptions {
-  std::vector<std::string> env;         // empty: inherit the daemon's environment
-  std::string stdin_data;               // written to the child's stdin, then closed
+  std::vector<std::string> env;                      // empty: inherit the daemon's environment
+  std::string stdin_data;                            // written to the child's stdin, then closed
   std::optional<std::chrono::milliseconds> timeout;  // SIGKILL after this
 };
 

@@ -7,15 +7,24 @@ namespace berth::http {
 
 int status_for(core::Errc code) {
   switch (code) {
-    case core::Errc::invalid_argument: return 400;
-    case core::Errc::unauthorized: return 401;
-    case core::Errc::forbidden: return 403;
-    case core::Errc::not_found: return 404;
-    case core::Errc::conflict: return 409;
-    case core::Errc::too_large: return 413;
-    case core::Errc::not_implemented: return 501;
-    case core::Errc::unavailable: return 503;
-    case core::Errc::internal: break;
+    case core::Errc::invalid_argument:
+      return 400;
+    case core::Errc::unauthorized:
+      return 401;
+    case core::Errc::forbidden:
+      return 403;
+    case core::Errc::not_found:
+      return 404;
+    case core::Errc::conflict:
+      return 409;
+    case core::Errc::too_large:
+      return 413;
+    case core::Errc::not_implemented:
+      return 501;
+    case core::Errc::unavailable:
+      return 503;
+    case core::Errc::internal:
+      break;
   }
   return 500;
 }

@@ -18,8 +18,14 @@ void append_frame(std::string& out, Framing framing, const core::streams::Chunk&
       do {
         auto part = rest.substr(0, 0xffffffffu);
         auto n = static_cast<std::uint32_t>(part.size());
-        char header[8] = {static_cast<char>(chunk.stream), 0, 0, 0, static_cast<char>(n >> 24),
-                          static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)};
+        char header[8] = {static_cast<char>(chunk.stream),
+                          0,
+                          0,
+                          0,
+                          static_cast<char>(n >> 24),
+                          static_cast<char>(n >> 16),
+                          static_cast<char>(n >> 8),
+                          static_cast<char>(n)};
         out.append(header, 8);
         out.append(part);
         rest.remove_prefix(part.size());

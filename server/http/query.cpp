@@ -23,9 +23,8 @@ std::string lower(std::string_view s) {
 }
 
 [[noreturn]] void bad_value(std::string_view key, std::string_view value, std::string_view want) {
-  core::fail(core::Errc::invalid_argument,
-             "invalid value " + std::string(value) + " for query parameter " + std::string(key) + ": " +
-                 std::string(want));
+  core::fail(core::Errc::invalid_argument, "invalid value " + std::string(value) + " for query parameter " +
+                                               std::string(key) + ": " + std::string(want));
 }
 
 }  // namespace

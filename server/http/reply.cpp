@@ -53,9 +53,11 @@ Reply Reply::hijack(std::shared_ptr<core::streams::Duplex> duplex) {
 
 std::string_view stream_content_type(Framing framing) {
   switch (framing) {
-    case Framing::json_lines: return "application/json";
+    case Framing::json_lines:
+      return "application/json";
     case Framing::docker_mux:
-    case Framing::raw: break;
+    case Framing::raw:
+      break;
   }
   return "application/vnd.docker.raw-stream";
 }

@@ -47,8 +47,7 @@ struct Reply {
   // A stream of core values, each shaped on the IO thread by `shape` into a std::string (json_lines, raw) or a
   // core::streams::Chunk (docker_mux, which needs the stream id).
   template <class T, class Shape>
-  static Reply stream(Framing framing, std::unique_ptr<core::streams::Source<T>> source, Shape shape,
-                      int status = 200);
+  static Reply stream(Framing framing, std::unique_ptr<core::streams::Source<T>> source, Shape shape, int status = 200);
   // Hand the connection to `duplex` after 101 UPGRADED (or 200 OK when the client asked for no upgrade).
   static Reply hijack(std::shared_ptr<core::streams::Duplex> duplex);
 };
@@ -86,8 +85,7 @@ class ShapedSource final : public ChunkSource {
 
 template <class T, class Shape>
 Reply Reply::stream(Framing framing, std::unique_ptr<core::streams::Source<T>> source, Shape shape, int status) {
-  return chunks(framing, std::make_shared<detail::ShapedSource<T, Shape>>(std::move(source), std::move(shape)),
-                status);
+  return chunks(framing, std::make_shared<detail::ShapedSource<T, Shape>>(std::move(source), std::move(shape)), status);
 }
 
 }  // namespace berth::http

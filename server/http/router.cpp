@@ -43,8 +43,8 @@ bool is_version_segment(std::string_view seg) {
 
 using Params = std::map<std::string, std::string, std::less<>>;
 
-bool match_segments(const std::vector<std::string>& pat, size_t i, const std::vector<std::string_view>& path,
-                    size_t j, Params& params) {
+bool match_segments(const std::vector<std::string>& pat, size_t i, const std::vector<std::string_view>& path, size_t j,
+                    Params& params) {
   if (i == pat.size()) return j == path.size();
   if (j == path.size()) return false;
   const auto& seg = pat[i];
@@ -89,8 +89,7 @@ void Router::add(std::string method, std::string pattern, Handler handler, Route
 
 void Router::add(std::string method, std::string pattern, EngineHandler handler, RouteOptions options) {
   auto* engine = engine_;
-  add(std::move(method), std::move(pattern),
-      Handler([engine, handler](const Request& req) -> Reply {
+  add(std::move(method), std::move(pattern), Handler([engine, handler](const Request& req) -> Reply {
         if (!engine) core::fail(core::Errc::internal, "no engine behind this router");
         return handler(req, *engine);
       }),

@@ -43,15 +43,25 @@ class Router {
   void add(std::string method, std::string pattern, EngineHandler handler, RouteOptions options = {});
 
   template <class H>
-  void get(std::string pattern, H handler, RouteOptions o = {}) { add("GET", std::move(pattern), handler, o); }
+  void get(std::string pattern, H handler, RouteOptions o = {}) {
+    add("GET", std::move(pattern), handler, o);
+  }
   template <class H>
-  void head(std::string pattern, H handler, RouteOptions o = {}) { add("HEAD", std::move(pattern), handler, o); }
+  void head(std::string pattern, H handler, RouteOptions o = {}) {
+    add("HEAD", std::move(pattern), handler, o);
+  }
   template <class H>
-  void post(std::string pattern, H handler, RouteOptions o = {}) { add("POST", std::move(pattern), handler, o); }
+  void post(std::string pattern, H handler, RouteOptions o = {}) {
+    add("POST", std::move(pattern), handler, o);
+  }
   template <class H>
-  void put(std::string pattern, H handler, RouteOptions o = {}) { add("PUT", std::move(pattern), handler, o); }
+  void put(std::string pattern, H handler, RouteOptions o = {}) {
+    add("PUT", std::move(pattern), handler, o);
+  }
   template <class H>
-  void del(std::string pattern, H handler, RouteOptions o = {}) { add("DELETE", std::move(pattern), handler, o); }
+  void del(std::string pattern, H handler, RouteOptions o = {}) {
+    add("DELETE", std::move(pattern), handler, o);
+  }
 
   // Routes req (method and target set): fills path, tree, version, query and params, and returns the route.
   // Returns nullptr with `error` set to the 400/404/405 reply when nothing serves it.

@@ -44,7 +44,8 @@ ListenAddress parse_listen_uri(std::string_view uri) {
     a.port = std::string(port);
     return a;
   }
-  core::fail(core::Errc::invalid_argument, "scheme must be unix:// or tcp://", "invalid listen URI " + std::string(uri));
+  core::fail(core::Errc::invalid_argument, "scheme must be unix:// or tcp://",
+             "invalid listen URI " + std::string(uri));
 }
 
 }  // namespace berth::net

@@ -18,8 +18,7 @@ enum class WaitResult { source_ready, client_gone };
 // Waits until the source may have items, or the client hangs up. Readable data from the client that is not a
 // hang-up (a pipelined request, TLS records) turns the hang-up watch off for the rest of the stream.
 template <class Socket>
-asio::awaitable<WaitResult> wait_source(asio::posix::stream_descriptor& source_fd, Socket& client,
-                                        bool& watch_client) {
+asio::awaitable<WaitResult> wait_source(asio::posix::stream_descriptor& source_fd, Socket& client, bool& watch_client) {
   using asio::as_tuple;
   using asio::use_awaitable;
   using namespace boost::asio::experimental::awaitable_operators;

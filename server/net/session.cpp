@@ -173,7 +173,7 @@ class Session {
     std::uint64_t bytes = 0;
     bool ok = co_await write_reply(req, reply, keep_alive, bytes);
     if (core::log::enabled(core::log::Level::info)) core::log::info(log_line(req, reply.status, bytes, start));
-    co_return ok && keep_alive && reply.kind != http::Reply::Kind::hijack;
+    co_return ok&& keep_alive&& reply.kind != http::Reply::Kind::hijack;
   }
 
   std::string body_too_large() const {
@@ -212,8 +212,10 @@ class Session {
   asio::awaitable<bool> write_reply(const http::Request& req, http::Reply& reply, bool keep_alive,
                                     std::uint64_t& bytes) {
     switch (reply.kind) {
-      case http::Reply::Kind::buffered: co_return co_await write_buffered(reply, keep_alive, bytes);
-      case http::Reply::Kind::stream: co_return co_await write_stream(reply, keep_alive, bytes);
+      case http::Reply::Kind::buffered:
+        co_return co_await write_buffered(reply, keep_alive, bytes);
+      case http::Reply::Kind::stream:
+        co_return co_await write_stream(reply, keep_alive, bytes);
       case http::Reply::Kind::hijack:
         ctx_.tracker.set_state(id_, ConnectionTracker::State::streaming);
         co_await run_hijack(stream_, buffer_, req, reply, bytes);
@@ -248,8 +250,7 @@ class Session {
           co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data)), as_tuple(use_awaitable));
       co_return !wec;
     };
-    bool completed =
-        co_await pump_source(*reply.source, reply.framing, beast::get_lowest_layer(stream_), write, bytes);
+    bool completed = co_await pump_source(*reply.source, reply.framing, beast::get_lowest_layer(stream_), write, bytes);
     reply.source.reset();  // drop the producer as soon as the stream ends
     if (!completed) co_return false;
     auto [lec, ln] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), as_tuple(use_awaitable));
@@ -315,7 +316,8 @@ asio::awaitable<void> serve_stream(std::shared_ptr<Stream> stream, SessionContex
     }
     Session<Stream> session(*stream, ctx, deadline, id);
     co_await (session.run() || deadline.watch(beast::get_lowest_layer(*stream)));
-    if (session.unread_input()) co_await (drain_input(*stream, deadline) || deadline.watch(beast::get_lowest_layer(*stream)));
+    if (session.unread_input())
+      co_await (drain_input(*stream, deadline) || deadline.watch(beast::get_lowest_layer(*stream)));
   } catch (const std::exception& e) {
     core::log::debug(std::string("connection ended: ") + e.what());
   }

@@ -21,7 +21,9 @@ void echo_routes(http::Router& r) {
   r.post("/echo", [](const http::Request& req) {
     return http::Reply::json({{"len", req.body.size()}, {"body", req.body}, {"version", req.version.str()}});
   });
-  r.get("/things/{name*}/json", [](const http::Request& req) { return http::Reply::json({{"name", req.param("name")}}); });
+  r.get("/things/{name*}/json", [](const http::Request& req) {
+    return http::Reply::json({{"name", req.param("name")}});
+  });
 }
 
 std::string get(std::string_view target, std::string_view extra = {}) {
@@ -71,7 +73,9 @@ TEST_CASE("pipelined requests are answered in order", "[server]") {
 TEST_CASE("chunked request bodies are decoded", "[server]") {
   TestServer s(echo_routes);
   auto c = RawConnection::unix_socket(s.socket());
-  c.send("POST /v1.41/echo HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  c.send(
+      "POST /v1.41/echo HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n "
+      "world\r\n0\r\n\r\n");
   auto r = c.read_response();
   REQUIRE(r);
   auto j = nlohmann::json::parse(r->body);
@@ -176,7 +180,14 @@ TEST_CASE("a docker-multiplexed stream frames stdout and stderr", "[server]") {
   auto r = test::request(s.socket(), "GET", "/logs");
   CHECK(r.status == 200);
   CHECK(r.header("Content-Type") == "application/vnd.docker.raw-stream");
-  std::string want = std::string("\x01\0\0\0\0\0\0\x04" "out\n", 12) + std::string("\x02\0\0\0\0\0\0\x04" "err\n", 12);
+  std::string want = std::string(
+                         "\x01\0\0\0\0\0\0\x04"
+                         "out\n",
+                         12) +
+                     std::string(
+                         "\x02\0\0\0\0\0\0\x04"
+                         "err\n",
+                         12);
   CHECK(r.body == want);
 }
 
@@ -206,16 +217,22 @@ TEST_CASE("hijack upgrades, echoes stdin as mux frames and honours half-close", 
            [](const http::Request&) { return http::Reply::hijack(std::make_shared<test::EchoDuplex>(false)); });
   });
   auto c = RawConnection::unix_socket(s.socket());
-  c.send("POST /v1.41/containers/x/attach?stream=1 HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nearly");
+  c.send(
+      "POST /v1.41/containers/x/attach?stream=1 HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: "
+      "tcp\r\n\r\nearly");
   auto head = c.read_head();
   REQUIRE(head);
   CHECK(head->status == 101);
   CHECK(head->reason == "UPGRADED");
   CHECK(head->header("Upgrade") == "tcp");
   CHECK(head->header("Content-Type") == "application/vnd.docker.raw-stream");
-  CHECK(c.read_exact(8 + 5) == std::string("\x01\0\0\0\0\0\0\x05" "early", 13));
+  CHECK(c.read_exact(8 + 5) == std::string("\x01\0\0\0\0\0\0\x05"
+                                           "early",
+                                           13));
   c.send("hi");
-  CHECK(c.read_exact(8 + 2) == std::string("\x01\0\0\0\0\0\0\x02" "hi", 10));
+  CHECK(c.read_exact(8 + 2) == std::string("\x01\0\0\0\0\0\0\x02"
+                                           "hi",
+                                           10));
   c.shutdown_write();  // EchoDuplex ends its output when stdin closes
   CHECK(c.peer_closed());
 }
@@ -245,10 +262,12 @@ TEST_CASE("blocking handlers run on the work pool, not the IO thread", "[server]
           bool ok = released_f.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
           return http::Reply::text(ok ? "released" : "timed out");
         });
-        r.get("/release", [&released](const http::Request&) {
-          released.set_value();
-          return http::Reply::text("ok");
-        }, {.blocking = false});
+        r.get("/release",
+              [&released](const http::Request&) {
+                released.set_value();
+                return http::Reply::text("ok");
+              },
+              {.blocking = false});
       },
       [](DaemonOptions& o) { o.io_threads = 1; });
   auto slow = std::async(std::launch::async, [&] { return test::request(s.socket(), "GET", "/slow"); });
@@ -287,7 +306,8 @@ TEST_CASE("the daemon exits by itself after --time seconds without connections",
 
 TEST_CASE("no fd leaks after 200 dropped hijacks and streams", "[server]") {
   TestServer s([](http::Router& r) {
-    r.post("/attach", [](const http::Request&) { return http::Reply::hijack(std::make_shared<test::EchoDuplex>(false)); });
+    r.post("/attach",
+           [](const http::Request&) { return http::Reply::hijack(std::make_shared<test::EchoDuplex>(false)); });
     r.get("/events", [](const http::Request&) {
       return http::Reply::chunks(http::Framing::json_lines, std::make_shared<test::QueueSource>());
     });

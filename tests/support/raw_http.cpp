@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <utility>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 namespace berth::test {
 namespace {

@@ -27,8 +27,7 @@ std::set<Operation> documented(const nlohmann::json& doc) {
     for (auto& [method, op] : item.items()) {
       std::string m = method;
       for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (m == "GET" || m == "HEAD" || m == "POST" || m == "PUT" || m == "DELETE" || m == "PATCH")
-        ops.emplace(m, path);
+      if (m == "GET" || m == "HEAD" || m == "POST" || m == "PUT" || m == "DELETE" || m == "PATCH") ops.emplace(m, path);
     }
   return ops;
 }

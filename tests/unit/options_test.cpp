@@ -1,9 +1,10 @@
 // berthd's command line and listen URIs.
+#include "server/options.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "core/error.hpp"
 #include "server/net/listen_address.hpp"
-#include "server/options.hpp"
 
 using namespace berth;
 

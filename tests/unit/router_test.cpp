@@ -1,9 +1,10 @@
 // Router: version prefixes, trees, {param} and greedy {param*} segments, 404/405/400.
+#include "server/http/router.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "server/http/router.hpp"
 
 using namespace berth::http;
 
