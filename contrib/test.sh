@@ -15,7 +15,7 @@ if ((${#sources[@]})) && ! (cd "$repo" && clang-format --dry-run -Werror "${sour
   status=1
 fi
 # Beast stays in server/net (DESIGN.md: compile time, and one place for the wire protocol).
-if beast=$(cd "$repo" && git grep -l 'boost/beast' -- ':!server/net/*'); then
+if beast=$(cd "$repo" && git grep -l 'boost/beast' -- '*.cpp' '*.hpp' ':!server/net/*'); then
   echo "Beast included outside server/net: $beast"
   status=1
 fi
