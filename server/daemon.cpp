@@ -250,8 +250,19 @@ struct Daemon::Impl {
   }
 };
 
+namespace {
+
+// As podman's service: with an idle exit of N seconds, keep-alive connections that sit idle are closed after 2N,
+// so a client that keeps one open does not keep the service alive for ever.
+DaemonOptions with_idle_limits(DaemonOptions o) {
+  if (o.idle_exit.count() > 0) o.limits.idle_timeout = std::min(o.limits.idle_timeout, 2 * o.idle_exit);
+  return o;
+}
+
+}  // namespace
+
 Daemon::Daemon(const http::Router& router, DaemonOptions options)
-    : impl_(std::make_unique<Impl>(router, std::move(options))) {
+    : impl_(std::make_unique<Impl>(router, with_idle_limits(std::move(options)))) {
   auto& d = *impl_;
   if (d.opts.tls.enabled()) d.tls.emplace(net::make_tls_context(d.opts.tls));
   bool activated = d.opts.socket_activation && d.adopt_activated();

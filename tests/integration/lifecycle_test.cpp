@@ -137,6 +137,20 @@ TEST_CASE("berthd --time 1 exits 1 s after the last connection closes and not wh
   CHECK_FALSE(fs::exists(d.socket()));
 }
 
+TEST_CASE("with --time, an idle keep-alive connection is closed after twice the window and berthd exits",
+          "[integration][lifecycle]") {
+  Berthd d({.args = {"--time", "1"}});
+  auto c = RawConnection::unix_socket(d.socket());
+  c.send("GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n");
+  REQUIRE(c.read_response());
+  // The client never closes its connection; berthd does (podman: http idle timeout = 2 x the API window).
+  CHECK(c.peer_closed());
+  auto code = d.wait_exit(10s);
+  INFO("--- berthd log ---\n" << d.log_tail());
+  REQUIRE(code);
+  CHECK(*code == 0);
+}
+
 TEST_CASE("the database survives a restart on the same root", "[integration][lifecycle]") {
   Berthd d;
   CHECK(fs::exists(d.root() + "/berth.db"));
