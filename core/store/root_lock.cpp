@@ -63,47 +63,22 @@ void write_pid(int fd, const std::string& lock_path) {
 
 RootLock::RootLock(const std::string& root) : root_(normalize(root)), lock_path_(root_ + "/berth.lock") {
   make_root(root_);
-  fd_ = open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd_ < 0) fail_errno(errno, "opening " + lock_path_);
+  // Closing the last fd of the open file description drops the flock: fd_ going out of scope releases it.
+  fd_.reset(open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd_) fail_errno(errno, "opening " + lock_path_);
   int rc;
   do {
-    rc = flock(fd_, LOCK_EX | LOCK_NB);
+    rc = flock(fd_.get(), LOCK_EX | LOCK_NB);
   } while (rc != 0 && errno == EINTR);
   if (rc != 0) {
     int err = errno;
-    std::string pid = err == EWOULDBLOCK ? read_holder_pid(fd_) : std::string();
-    release();
+    std::string pid = err == EWOULDBLOCK ? read_holder_pid(fd_.get()) : std::string();
+    fd_.reset();
     if (err != EWOULDBLOCK) fail_errno(err, "locking " + lock_path_);
     std::string holder = pid.empty() ? "held by another process" : "held by pid " + pid;
     fail(Errc::conflict, "another berthd is using root " + root_ + " (lock " + lock_path_ + " " + holder + ")");
   }
-  try {
-    write_pid(fd_, lock_path_);
-  } catch (...) {
-    release();
-    throw;
-  }
-}
-
-RootLock::~RootLock() { release(); }
-
-RootLock::RootLock(RootLock&& other) noexcept
-    : root_(std::move(other.root_)), lock_path_(std::move(other.lock_path_)), fd_(std::exchange(other.fd_, -1)) {}
-
-RootLock& RootLock::operator=(RootLock&& other) noexcept {
-  if (this != &other) {
-    release();
-    root_ = std::move(other.root_);
-    lock_path_ = std::move(other.lock_path_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-void RootLock::release() noexcept {
-  // Closing the last fd of the open file description drops the flock.
-  if (fd_ >= 0) close(fd_);
-  fd_ = -1;
+  write_pid(fd_.get(), lock_path_);
 }
 
 }  // namespace berth::core::store

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "core/sys/fd.hpp"
+
 namespace berth::core::store {
 
 // Creates root (mode 0700; missing parents 0755), then takes flock(LOCK_EX|LOCK_NB) on root/berth.lock and writes
@@ -14,11 +16,6 @@ class RootLock {
   // root is made absolute and normalized. Throws Errc::conflict when another holder has the lock:
   // "another berthd is using root <dir> (lock <dir>/berth.lock held by pid N)".
   explicit RootLock(const std::string& root);
-  ~RootLock();
-  RootLock(RootLock&& other) noexcept;
-  RootLock& operator=(RootLock&& other) noexcept;
-  RootLock(const RootLock&) = delete;
-  RootLock& operator=(const RootLock&) = delete;
 
   // The normalized absolute root directory.
   const std::string& root() const noexcept { return root_; }
@@ -26,11 +23,9 @@ class RootLock {
   const std::string& lock_path() const noexcept { return lock_path_; }
 
  private:
-  void release() noexcept;
-
   std::string root_;
   std::string lock_path_;
-  int fd_ = -1;  // TODO: core::sys::Fd once it exists
+  sys::Fd fd_;  // movable, not copyable: so is the lock
 };
 
 }  // namespace berth::core::store

@@ -16,50 +16,29 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/sys/fd.hpp"
 
 extern char** environ;
 
 namespace berth::core::sys {
 namespace {
 
-// An owned descriptor; core/sys/fd.hpp does not exist yet, and this file needs only close-on-destruction.
-class OwnedFd {
- public:
-  OwnedFd() = default;
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  OwnedFd(OwnedFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  OwnedFd& operator=(OwnedFd&& other) noexcept {
-    if (this != &other) reset(std::exchange(other.fd_, -1));
-    return *this;
-  }
-  ~OwnedFd() { reset(); }
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
-
 [[noreturn]] void fail_errno(std::string_view context, int err) { fail(Errc::internal, std::strerror(err), context); }
 
 // A close-on-exec descriptor numbered 3 or above: a pipe end that landed on 0-2 (because the daemon closed its own
 // stdio) would be dup2'ed onto itself, which keeps FD_CLOEXEC on some libcs and the child would lose it.
-OwnedFd above_stdio(int fd) {
-  if (fd > STDERR_FILENO) return OwnedFd(fd);
+Fd above_stdio(int fd) {
+  if (fd > STDERR_FILENO) return Fd(fd);
   int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
   int err = errno;
   ::close(fd);
   if (moved < 0) fail_errno("spawn: fcntl", err);
-  return OwnedFd(moved);
+  return Fd(moved);
 }
 
 struct Pipe {
-  OwnedFd read;
-  OwnedFd write;
+  Fd read;
+  Fd write;
 };
 
 Pipe make_pipe() {
@@ -143,12 +122,12 @@ bool feed(int fd, std::string_view data, size_t& offset) {
 
 // A pidfd becomes readable when the child exits, so output stops being awaited even when a grandchild keeps the
 // pipes open (a daemonizing tool). -1 where the kernel has no pidfd_open; then EOF alone ends the loop.
-OwnedFd open_pidfd(pid_t pid) {
+Fd open_pidfd(pid_t pid) {
 #ifdef SYS_pidfd_open
-  return OwnedFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  return Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
 #else
   (void)pid;
-  return OwnedFd();
+  return Fd();
 #endif
 }
 
@@ -202,7 +181,7 @@ ProcessResult run(const std::vector<std::string>& argv, const SpawnOptions& opts
   } else {
     set_nonblocking(in.write.get());
   }
-  OwnedFd pidfd = open_pidfd(pid);
+  Fd pidfd = open_pidfd(pid);
 
   ProcessResult result;
   size_t fed = 0;
@@ -212,7 +191,7 @@ ProcessResult run(const std::vector<std::string>& argv, const SpawnOptions& opts
   while (out.read || err.read || (pidfd && !exited)) {
     pollfd fds[4];
     nfds_t count = 0;
-    auto add = [&](const OwnedFd& fd, short events) {
+    auto add = [&](const Fd& fd, short events) {
       if (fd) fds[count++] = {fd.get(), events, 0};
     };
     add(out.read, POLLIN);
