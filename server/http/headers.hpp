@@ -14,6 +14,7 @@ bool iequals(std::string_view a, std::string_view b);
 class Headers {
  public:
   void add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
+  void reserve(std::size_t n) { fields_.reserve(n); }
   // Replaces every field of that name.
   void set(std::string_view name, std::string value);
   std::optional<std::string_view> get(std::string_view name) const;

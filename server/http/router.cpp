@@ -9,8 +9,8 @@
 namespace berth::http {
 namespace {
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
+void split_path(std::string_view path, std::vector<std::string_view>& out) {
+  out.clear();
   size_t i = 0;
   while (i < path.size()) {
     if (path[i] == '/') {
@@ -22,6 +22,11 @@ std::vector<std::string_view> split_path(std::string_view path) {
     out.push_back(path.substr(i, end - i));
     i = end;
   }
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  split_path(path, out);
   return out;
 }
 
@@ -102,7 +107,9 @@ const Route* Router::route(Request& req, Reply& error) const {
   std::string_view path = target.substr(0, qmark);
   req.query = Query(qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1));
 
-  auto segments = split_path(path);
+  // Reused per thread: routing every request should not cost an allocation for its segment list.
+  thread_local std::vector<std::string_view> segments;
+  split_path(path, segments);
   std::optional<ApiVersion> version;
   if (!segments.empty() && is_version_segment(segments.front())) {
     version = parse_version(segments.front().substr(1));

@@ -43,13 +43,17 @@ std::string version_refusal(Tree tree, ApiVersion v) {
   return {};
 }
 
-void add_server_headers(Headers& headers) {
+const std::array<ServerHeader, 3>& server_headers() {
   static const std::string compat = kCompatApi.str();
   static const std::string libpod = kLibpodApi.str(true);
   static const std::string server = "Libpod/" + libpod + " (linux)";
-  headers.set("API-Version", compat);
-  headers.set("Libpod-API-Version", libpod);
-  headers.set("Server", server);
+  static const std::array<ServerHeader, 3> fields{
+      {{"API-Version", compat}, {"Libpod-API-Version", libpod}, {"Server", server}}};
+  return fields;
+}
+
+void add_server_headers(Headers& headers) {
+  for (const auto& [name, value] : server_headers()) headers.set(name, std::string(value));
 }
 
 }  // namespace berth::http

@@ -1,6 +1,7 @@
 // API versions: the /v{X}[.{Y}[.{Z}]] prefix, the range each tree serves, and the versions berthd reports.
 #pragma once
 
+#include <array>
 #include <compare>
 #include <optional>
 #include <string>
@@ -40,5 +41,12 @@ std::string version_refusal(Tree tree, ApiVersion v);
 
 // The headers every response carries, in both trees: API-Version, Libpod-API-Version, Server.
 void add_server_headers(Headers& headers);
+
+// The same fields as (name, value) pairs, in that order: the session writes them without copying a Headers.
+struct ServerHeader {
+  std::string_view name;
+  std::string_view value;
+};
+const std::array<ServerHeader, 3>& server_headers();
 
 }  // namespace berth::http

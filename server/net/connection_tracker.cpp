@@ -63,10 +63,7 @@ void ConnectionTracker::drain() {
   for (auto& c : to_close) c();
 }
 
-bool ConnectionTracker::draining() const {
-  std::lock_guard lock(mu_);
-  return draining_;
-}
+bool ConnectionTracker::draining() const { return draining_.load(); }
 
 std::size_t ConnectionTracker::count() const {
   std::lock_guard lock(mu_);

@@ -2,6 +2,7 @@
 // closes idle and streaming connections at once and lets busy ones finish their reply.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -34,7 +35,7 @@ class ConnectionTracker {
   mutable std::mutex mu_;
   std::map<std::uint64_t, Entry> entries_;
   std::uint64_t next_id_ = 1;
-  bool draining_ = false;
+  std::atomic<bool> draining_{false};  // written under mu_; read without it on every request
   std::function<void(std::size_t)> on_count_change_;
 };
 

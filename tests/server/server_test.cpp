@@ -30,6 +30,19 @@ std::string get(std::string_view target, std::string_view extra = {}) {
   return "GET " + std::string(target) + " HTTP/1.1\r\nHost: d\r\n" + std::string(extra) + "\r\n";
 }
 
+std::string fd_listing() {
+  std::string out;
+  DIR* d = ::opendir("/proc/self/fd");
+  while (auto* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    char target[256] = {};
+    auto n = ::readlink((std::string("/proc/self/fd/") + e->d_name).c_str(), target, sizeof target - 1);
+    out += std::string(e->d_name) + " -> " + (n > 0 ? std::string(target, static_cast<size_t>(n)) : "?") + "\n";
+  }
+  ::closedir(d);
+  return out;
+}
+
 int open_fds() {
   int n = 0;
   DIR* d = ::opendir("/proc/self/fd");
@@ -312,8 +325,19 @@ TEST_CASE("no fd leaks after 200 dropped hijacks and streams", "[server]") {
       return http::Reply::chunks(http::Framing::json_lines, std::make_shared<test::QueueSource>());
     });
   });
-  CHECK(test::request(s.socket(), "GET", "/nope").status == 404);  // warm up lazily created fds
+  // Warm up what is created lazily: each IO thread's reactor (epoll, eventfd, timerfd) is made when its first
+  // connection lands on it, and connections go round robin.
+  for (int i = 0; i < 4; ++i) CHECK(test::request(s.socket(), "GET", "/nope").status == 404);
+  // The server closes the warm-up connections asynchronously: wait until only the listening socket is left.
+  auto sockets = [] {
+    auto listing = fd_listing();
+    int n = 0;
+    for (auto pos = listing.find("socket:"); pos != std::string::npos; pos = listing.find("socket:", pos + 1)) ++n;
+    return n;
+  };
+  for (int i = 0; i < 300 && sockets() > 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   int before = open_fds();
+  auto before_listing = fd_listing();
   for (int i = 0; i < 200; ++i) {
     auto c = RawConnection::unix_socket(s.socket());
     c.send(i % 2 ? "POST /attach HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
@@ -326,5 +350,6 @@ TEST_CASE("no fd leaks after 200 dropped hijacks and streams", "[server]") {
     if (after <= before) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  INFO("open fds before:\n" << before_listing << "after:\n" << fd_listing());
   CHECK(after <= before);
 }

@@ -393,6 +393,13 @@ int Berthd::stop() {
 int Berthd::reaped(int wait_status) {
   live_daemons().erase(pid_);
   exit_code_ = exit_code_of(wait_status);
+  // A berthd killed by a signal cannot wait for the short tool runs it had started (runc --version, dpkg-query
+  // at startup): they finish on their own, so give them time. One that stopped normally must leave nothing.
+  if (WIFSIGNALED(wait_status)) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!stray_children().empty() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   for (const auto& [pid, cmdline] : stray_children()) {
     FAIL_CHECK("berthd (pid " << pid_ << ") left process " << pid << " running: " << cmdline);
     ::kill(pid, SIGKILL);
