@@ -333,6 +333,27 @@ std::vector<std::string> child_environment(const Env& env) {
   return out;
 }
 
+void init_child_attributes(posix_spawnattr_t* attr, bool new_group) {
+  posix_spawnattr_init(attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGCHLD, SIGHUP}) sigaddset(&defaults, s);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (new_group) flags |= POSIX_SPAWN_SETPGROUP;
+  posix_spawnattr_setflags(attr, flags);
+  if (new_group) posix_spawnattr_setpgroup(attr, 0);
+  posix_spawnattr_setsigmask(attr, &none);
+  posix_spawnattr_setsigdefault(attr, &defaults);
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
 RunResult run(const std::vector<std::string>& argv, const Env& env, std::chrono::milliseconds timeout,
               std::string_view input) {
   if (argv.empty()) throw std::invalid_argument("run: empty argv");
@@ -346,24 +367,12 @@ RunResult run(const std::vector<std::string>& argv, const Env& env, std::chrono:
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own process group, so a timeout kills whatever it started too; default signal handling and an empty
-  // mask, whatever this process uses.
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGCHLD, SIGHUP}) sigaddset(&defaults, s);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
+  init_child_attributes(&attr, /*new_group=*/true);
 
+  std::vector<std::string> args = argv;
   std::vector<std::string> envs = child_environment(env);
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  for (const auto& e : envs) cenv.push_back(const_cast<char*>(e.c_str()));
-  cenv.push_back(nullptr);
+  auto cargv = c_strings(args);
+  auto cenv = c_strings(envs);
 
   pid_t pid = -1;
   int rc = ::posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), cenv.data());

@@ -2,6 +2,8 @@
 // which runs a command line (docker, podman, openssl) by argv and captures its output.
 #pragma once
 
+#include <spawn.h>
+
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -92,5 +94,13 @@ RunResult run(const std::vector<std::string>& argv, const Env& env = {},
 
 // The environment `run` starts from, with `env` applied: "NAME=value" entries.
 std::vector<std::string> child_environment(const Env& env);
+
+// Spawn attributes for a test child: default handling of the signals tests send or ignore, an empty signal mask
+// (whatever this process uses), and with new_group its own process group (so a timeout kills what it started).
+// The caller owns *attr and destroys it with posix_spawnattr_destroy.
+void init_child_attributes(posix_spawnattr_t* attr, bool new_group);
+
+// argv/envp arrays for exec pointing into `strings` (which must outlive them), NULL-terminated.
+std::vector<char*> c_strings(std::vector<std::string>& strings);
 
 }  // namespace berth::test

@@ -247,11 +247,8 @@ void Berthd::spawn() {
   env.insert(env.end(), opts_.env.begin(), opts_.env.end());
   auto envs = child_environment(env);
 
-  std::vector<char*> cargv, cenv;
-  for (auto& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  for (auto& e : envs) cenv.push_back(e.data());
-  cenv.push_back(nullptr);
+  auto cargv = c_strings(argv);
+  auto cenv = c_strings(envs);
 
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -259,14 +256,7 @@ void Berthd::spawn() {
   posix_spawn_file_actions_addopen(&fa, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&fa, 2, 1);
   posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGCHLD, SIGHUP}) sigaddset(&defaults, s);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
+  init_child_attributes(&attr, /*new_group=*/false);
   int rc = ::posix_spawn(&pid_, cargv[0], &fa, &attr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
@@ -301,15 +291,11 @@ void Berthd::spawn_activated() {
              {"LISTEN_PID", std::string(20, ' ')}};
   env.insert(env.end(), opts_.env.begin(), opts_.env.end());
   auto envs = child_environment(env);
-  std::vector<char*> cargv, cenv;
-  for (auto& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
+  auto cargv = c_strings(argv);
+  auto cenv = c_strings(envs);
   char* listen_pid = nullptr;  // filled in by the child, which alone knows its pid
-  for (auto& e : envs) {
+  for (auto& e : envs)
     if (e.rfind("LISTEN_PID=", 0) == 0) listen_pid = e.data() + std::strlen("LISTEN_PID=");
-    cenv.push_back(e.data());
-  }
-  cenv.push_back(nullptr);
 
   pid_t pid = ::fork();
   if (pid == 0) {
