@@ -39,7 +39,9 @@ struct ArchivedImage {
 // garbage-collected with unused blobs).
 std::vector<ArchivedImage> read_image_archive(int fd, const BlobStore& blobs);
 
-// One image to write, with the names to record for it (full normalised names; may be empty).
+// One image to write, with the names to record for it (full normalised names; may be empty). docker-archive lists
+// them all as RepoTags, in full as podman does; the OCI formats name the image by the first only, since podman
+// refuses an oci-archive whose index has more than one entry.
 struct ImageToSave {
   const Image* image = nullptr;
   std::vector<std::string> names;
