@@ -3,6 +3,13 @@
 
 namespace berth::core {
 
-Engine::Engine(Config cfg) : config(std::move(cfg)), store(config.root), system(config, store) {}
+Engine::Engine(Config cfg)
+    : config(std::move(cfg)), store(config.root), images(config, store, event_sink), system(config, store) {
+  system.set_counts_provider([this] {
+    ObjectCounts counts;
+    counts.images = static_cast<int>(images.count());
+    return counts;
+  });
+}
 
 }  // namespace berth::core

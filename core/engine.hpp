@@ -4,6 +4,8 @@
 #include <memory>
 
 #include "core/config/config.hpp"
+#include "core/events/sink.hpp"
+#include "core/images/service.hpp"
 #include "core/store/store.hpp"
 #include "core/system/service.hpp"
 
@@ -15,6 +17,9 @@ struct Engine {
 
   const Config config;
   store::Store store;
+  // Until the events issue gives berthd a bus and journal, events go nowhere.
+  events::NullSink event_sink;
+  images::ImageService images;
   SystemService system;
 };
 

@@ -173,7 +173,15 @@ CREATE TABLE events (
 CREATE INDEX events_time ON events(time);
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// v2: the blob an image keeps for each of its layers (for save and push). Per image, not per layer: two images may
+// share an extracted layer yet carry it as different blobs (gzip vs plain).
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE image_layers ADD COLUMN blob_digest TEXT NOT NULL DEFAULT '';
+ALTER TABLE image_layers ADD COLUMN blob_media_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE image_layers ADD COLUMN blob_size INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 std::string now_rfc3339() {
   time_t now = time(nullptr);
