@@ -24,6 +24,9 @@ using Handler = std::function<Reply(const Request&)>;
 struct RouteOptions {
   // Run on the work pool (the default) or inline on the IO thread (only for handlers that never block).
   bool blocking = true;
+  // The body is not buffered (no size limit): the handler reads it from req.body_fd() while it arrives. Uploads
+  // (load, import, archive PUT, build context). Implies blocking.
+  bool streamed_body = false;
 };
 
 struct Route {

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/log.hpp"
 #include "server/http/framing.hpp"
 #include "server/net/beast_pch.hpp"
 
@@ -48,7 +49,21 @@ asio::awaitable<bool> pump_source(http::ChunkSource& source, http::Framing frami
   std::string out;
   core::streams::Chunk chunk;
   for (;;) {
-    auto poll = source.next(chunk);
+    core::streams::Poll poll = core::streams::Poll::end;
+    bool failed = false;
+    try {
+      poll = source.next(chunk);
+    } catch (const std::exception& e) {
+      // A producer failing after the headers cannot change the status any more: end the stream abruptly (no last
+      // chunk) so the client sees it truncated. Never let it escape: the session's `||` waits for a success.
+      core::log::warn(std::string("stream aborted: ") + e.what());
+      failed = true;
+    }
+    if (failed) {
+      bytes_out += out.size();
+      if (!out.empty()) co_await write(out);  // what the producer managed to send still goes out
+      co_return false;
+    }
     if (poll == core::streams::Poll::item) {
       http::append_frame(out, framing, chunk);
       if (out.size() < 64 * 1024) continue;

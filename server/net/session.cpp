@@ -1,6 +1,7 @@
 // The HTTP/1.1 connection coroutine. Its templates are instantiated here only, for unix, tcp and tls streams.
 #include "server/net/session.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -8,9 +9,12 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <iterator>
 #include <memory>
+#include <variant>
+#include <vector>
 
 #include "core/log.hpp"
 #include "server/http/error_map.hpp"
@@ -192,7 +196,9 @@ class Session {
   asio::awaitable<bool> serve_one() {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(ctx_.limits.header_limit);
-    parser.body_limit(ctx_.limits.body_limit);
+    // No body limit while the header is read: streamed-body routes take any size, and a buffered route's
+    // Content-Length is checked once the route is known.
+    parser.body_limit(boost::none);
     deadline_.arm(ctx_.limits.idle_timeout);
     beast::error_code ec = read_header_now(parser);
     if (ec == bhttp::error::need_more) {
@@ -202,8 +208,6 @@ class Session {
     if (ec) {
       if (ec == bhttp::error::header_limit)
         co_await send_early_error(431, "request header fields too large");
-      else if (ec == bhttp::error::body_limit)  // a Content-Length over the limit is refused before the body
-        co_await send_early_error(413, body_too_large());
       else if (is_parse_error(ec))
         co_await send_early_error(400, "malformed HTTP request: " + ec.message());
       co_return false;
@@ -215,15 +219,23 @@ class Session {
 
     http::Reply reply;
     const http::Route* route = ctx_.router.route(req, reply);
-    if (!parser.is_done()) {
+    if (route && route->options.streamed_body) {
+      co_await send_continue(parser);
+      reply = co_await dispatch_streamed(*route, req, parser, keep_alive);
+      route = nullptr;  // answered
+    } else if (!parser.is_done()) {
+      auto length = parser.content_length();
+      if (route && length && *length > ctx_.limits.body_limit) {
+        // A Content-Length over the limit is refused before the body.
+        reply = http::Reply::error(413, "request body too large", body_too_large());
+        route = nullptr;
+      }
       if (!route) {
         keep_alive = false;  // answer without reading a body nobody will use
         unread_input_ = true;
       } else {
-        if (parser.get()[bhttp::field::expect] == "100-continue") {
-          static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-          co_await asio::async_write(stream_, asio::buffer(cont), as_tuple(use_awaitable));
-        }
+        co_await send_continue(parser);
+        parser.body_limit(ctx_.limits.body_limit);  // chunked bodies are counted as they arrive
         auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, as_tuple(use_awaitable));
         if (bec == bhttp::error::body_limit) {
           reply = http::Reply::error(413, "request body too large", body_too_large());
@@ -281,12 +293,119 @@ class Session {
     }
   }
 
+  asio::awaitable<void> send_continue(const bhttp::request_parser<bhttp::string_body>& parser) {
+    if (parser.is_done() || parser.get()[bhttp::field::expect] != "100-continue") co_return;
+    static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+    co_await asio::async_write(stream_, asio::buffer(cont), as_tuple(use_awaitable));
+  }
+
+  // A streamed-body route: the handler runs on the work pool reading req.body_fd() while this coroutine copies
+  // the decoded body into the pipe. The handler may answer before the body ends (an error): the copy stops, and
+  // the connection closes after the reply since its input is no longer in step.
+  asio::awaitable<http::Reply> dispatch_streamed(const http::Route& route, http::Request& req,
+                                                 bhttp::request_parser<bhttp::string_body>& header_parser,
+                                                 bool& keep_alive) {
+    using namespace boost::asio::experimental::awaitable_operators;
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      keep_alive = false;  // the body stays unread
+      unread_input_ = true;
+      co_return http::Reply::error(500, "pipe", "create body pipe: " + errno_text());
+    }
+    req.body_stream = std::make_shared<const core::sys::Fd>(fds[0]);
+    ::fcntl(fds[1], F_SETPIPE_SZ, kBodyPipeSize);  // fewer wake-ups; the default 64 KiB is fine if refused
+    ::fcntl(fds[1], F_SETFL, O_NONBLOCK);
+    asio::posix::stream_descriptor sink(co_await asio::this_coro::executor, fds[1]);
+    bhttp::request_parser<bhttp::buffer_body> parser(std::move(header_parser));
+    BodyEnd end = BodyEnd::complete;
+    auto result = co_await (copy_body(parser, sink, end) || dispatch(route, req));
+    if (end != BodyEnd::complete) {
+      keep_alive = false;
+      unread_input_ = end == BodyEnd::abandoned;  // the client is still sending: linger so the reply arrives
+    }
+    co_return std::get<1>(std::move(result));
+  }
+
+  enum class BodyEnd { complete, abandoned, client_gone };
+
+  // Copies the body into `sink` and closes it at the end (the handler's EOF), then waits to be cancelled by the
+  // handler's completion: it never finishes first, so the reply always comes from the handler. Never throws.
+  asio::awaitable<std::monostate> copy_body(bhttp::request_parser<bhttp::buffer_body>& parser,
+                                            asio::posix::stream_descriptor& sink, BodyEnd& end) {
+    end = BodyEnd::abandoned;
+    try {
+      end = co_await copy_body_bytes(parser, sink);
+    } catch (const std::exception& e) {
+      core::log::debug(std::string("request body: ") + e.what());
+    }
+    deadline_.disarm();
+    boost::system::error_code ignored;
+    sink.close(ignored);
+    asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+    if (state.cancelled() != asio::cancellation_type::none) co_return std::monostate{};
+    asio::steady_timer forever(co_await asio::this_coro::executor, Clock::time_point::max());
+    co_await forever.async_wait(as_tuple(use_awaitable));
+    co_return std::monostate{};
+  }
+
+  asio::awaitable<BodyEnd> copy_body_bytes(bhttp::request_parser<bhttp::buffer_body>& parser,
+                                           asio::posix::stream_descriptor& sink) {
+    if (body_buf_.size() < kBodyChunk) body_buf_.resize(kBodyChunk);
+    while (!parser.is_done()) {
+      std::size_t got = 0;
+      bool need_input = buffer_.size() == 0;
+      // Decode what is buffered into body_buf_ until it is full or the input runs dry.
+      while (!parser.is_done() && got < body_buf_.size()) {
+        if (need_input) {
+          if (got > 0) break;  // hand over what we have before waiting for the client
+          deadline_.arm(ctx_.limits.idle_timeout);
+          auto [rec, rn] = co_await stream_.async_read_some(buffer_.prepare(kBodyChunk), as_tuple(use_awaitable));
+          deadline_.disarm();
+          // Cancelled: the handler answered first and the client may still be sending.
+          if (rec == asio::error::operation_aborted) co_return BodyEnd::abandoned;
+          if (rec) co_return BodyEnd::client_gone;
+          buffer_.commit(rn);
+        }
+        auto& body = parser.get().body();
+        body.data = body_buf_.data() + got;
+        body.size = body_buf_.size() - got;
+        beast::error_code ec;
+        buffer_.consume(parser.put(buffer_.data(), ec));
+        got = body_buf_.size() - body.size;
+        if (ec && ec != bhttp::error::need_buffer && ec != bhttp::error::need_more)
+          co_return BodyEnd::client_gone;  // a malformed chunked body: the handler sees a short one
+        // need_more: a chunk header is split across reads.
+        need_input = ec == bhttp::error::need_more || buffer_.size() == 0;
+      }
+      if (got > 0 && !co_await write_pipe(sink, got)) co_return BodyEnd::abandoned;
+    }
+    if (buffer_.capacity() > 2 * kBodyChunk) buffer_.shrink_to_fit();
+    co_return BodyEnd::complete;
+  }
+
+  // Writes body_buf_[0, n) into the pipe: what it takes at once, then the rest as the handler reads. False when
+  // the handler closed its end (it answered without reading everything).
+  asio::awaitable<bool> write_pipe(asio::posix::stream_descriptor& sink, std::size_t n) {
+    std::size_t done = 0;
+    ssize_t w;
+    do w = ::write(sink.native_handle(), body_buf_.data(), n);
+    while (w < 0 && errno == EINTR);
+    if (w < 0 && errno != EAGAIN) co_return false;
+    if (w > 0) done = static_cast<std::size_t>(w);
+    if (done == n) co_return true;
+    auto [ec, wn] =
+        co_await asio::async_write(sink, asio::buffer(body_buf_.data() + done, n - done), as_tuple(use_awaitable));
+    co_return !ec;
+  }
+
+  static std::string errno_text() { return std::strerror(errno); }
+
   std::string body_too_large() const {
     return "request body exceeds the limit of " + std::to_string(ctx_.limits.body_limit) + " bytes";
   }
 
   asio::awaitable<http::Reply> dispatch(const http::Route& route, const http::Request& req) {
-    if (!route.options.blocking) co_return http::invoke(route, req);
+    if (!route.options.blocking && !route.options.streamed_body) co_return http::invoke(route, req);
     co_return co_await asio::co_spawn(
         ctx_.pool, [&route, &req]() -> asio::awaitable<http::Reply> { co_return http::invoke(route, req); },
         use_awaitable);
@@ -415,6 +534,9 @@ class Session {
   int sync_reads_ = 0;  // requests read in a row without suspending
   beast::flat_buffer buffer_;
   std::string out_;  // the serialized head of a buffered reply; its capacity is kept across requests
+  static constexpr std::size_t kBodyChunk = 256 * 1024;
+  static constexpr int kBodyPipeSize = 1 << 20;
+  std::vector<char> body_buf_;  // a streamed body on its way into the pipe
   bool unread_input_ = false;
 };
 
