@@ -1,6 +1,7 @@
 // Registers every libpod route.
 #include "api/routes.hpp"
 
+#include "api/images.hpp"
 #include "api/openapi.hpp"
 #include "api/system.hpp"
 
@@ -8,6 +9,7 @@ namespace berth::api {
 
 void add_libpod_routes(http::Router& router) {
   add_system_routes(router);
+  add_image_routes(router);
   add_openapi_routes(router);
 }
 

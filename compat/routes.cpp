@@ -1,10 +1,14 @@
 // Registers every docker-compatible route.
 #include "compat/routes.hpp"
 
+#include "compat/images.hpp"
 #include "compat/system.hpp"
 
 namespace berth::compat {
 
-void add_compat_routes(http::Router& router) { add_system_routes(router); }
+void add_compat_routes(http::Router& router) {
+  add_system_routes(router);
+  add_image_routes(router);
+}
 
 }  // namespace berth::compat

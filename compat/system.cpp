@@ -1,6 +1,7 @@
 // System routes of the docker tree: /_ping, /version, /info.
 #include "compat/system.hpp"
 
+#include "compat/shapes/images.hpp"
 #include "compat/shapes/system.hpp"
 #include "core/engine.hpp"
 
@@ -20,6 +21,11 @@ http::Reply info(const http::Request&, core::Engine& engine) {
   return http::Reply::json(shapes::info_json(engine.system.info()));
 }
 
+// GET /system/df: images for real; containers, volumes and the build cache arrive with their issues.
+http::Reply df(const http::Request&, core::Engine& engine) {
+  return http::Reply::json(shapes::df_json(engine.images.list({}), engine.images.disk_usage()));
+}
+
 }  // namespace
 
 void add_system_routes(http::Router& router) {
@@ -29,6 +35,7 @@ void add_system_routes(http::Router& router) {
   // timeouts), and info statfs's the root: the work pool, never an IO thread.
   router.get("/version", version);
   router.get("/info", info);
+  router.get("/system/df", df);
 }
 
 }  // namespace berth::compat
