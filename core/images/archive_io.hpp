@@ -35,9 +35,11 @@ struct ArchivedImage {
 // member is read once, in whatever order the archive has it; blobs are hashed as they stream into the blob store.
 // Paths are never used to write files: nothing outside the blob store is created. Bad archives (no manifest, a
 // missing or mismatching blob, diff_ids that do not match the config, truncated stream, hostile member names)
-// → Errc::invalid_argument naming the member. Blobs committed before a failure stay (unreferenced, they are
-// garbage-collected with unused blobs).
-std::vector<ArchivedImage> read_image_archive(int fd, const BlobStore& blobs);
+// → Errc::invalid_argument naming the member.
+//
+// Every blob the read committed (metadata files and stray members too, and on failure all so far) is appended to
+// *spooled when given: the caller removes those no image uses.
+std::vector<ArchivedImage> read_image_archive(int fd, const BlobStore& blobs, std::vector<Digest>* spooled = nullptr);
 
 // One image to write, with the names to record for it (full normalised names; may be empty). docker-archive lists
 // them all as RepoTags, in full as podman does; the OCI formats name the image by the first only, since podman

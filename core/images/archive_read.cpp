@@ -231,8 +231,8 @@ std::vector<ArchivedImage> merge(std::vector<ArchivedImage> images) {
 
 }  // namespace
 
-std::vector<ArchivedImage> read_image_archive(int fd, const BlobStore& blobs) {
-  ArchiveSpool spool = ArchiveSpool::read(fd, blobs);
+std::vector<ArchivedImage> read_image_archive(int fd, const BlobStore& blobs, std::vector<Digest>* spooled) {
+  ArchiveSpool spool = ArchiveSpool::read(fd, blobs, spooled);
   const std::string* manifest = spool.text("manifest.json");
   const std::string* index = spool.text("index.json");
   std::vector<ArchivedImage> images;

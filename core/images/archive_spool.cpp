@@ -202,8 +202,9 @@ std::string member_context(std::string_view path) { return "archive member \"" +
 
 class SpoolReader {
  public:
-  static ArchiveSpool run(int fd, const BlobStore& blobs) {
+  static ArchiveSpool run(int fd, const BlobStore& blobs, std::vector<Digest>* committed) {
     ArchiveSpool spool(blobs);
+    spool.committed_ = committed;
     // A pipe's default 64 KiB would cap every read (and so every blob write and hash update) at 64 KiB; a bigger
     // pipe lets the big reads below fill. Best effort: not a pipe, or over the user's limit, is fine.
     ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(kReadBlock));
@@ -277,6 +278,7 @@ class SpoolReader {
       if (e.code() != Errc::invalid_argument) throw;
       throw Error(Errc::invalid_argument, e.cause(), member_context(path) + ": " + e.message());
     }
+    if (spool.committed_ != nullptr) spool.committed_->push_back(m.blob);
     if (m.compression == Compression::none) m.diff_id = m.blob;
     spool.links_.erase(path);
     spool.members_.insert_or_assign(path, std::move(m));
@@ -284,7 +286,9 @@ class SpoolReader {
   }
 };
 
-ArchiveSpool ArchiveSpool::read(int fd, const BlobStore& blobs) { return SpoolReader::run(fd, blobs); }
+ArchiveSpool ArchiveSpool::read(int fd, const BlobStore& blobs, std::vector<Digest>* committed) {
+  return SpoolReader::run(fd, blobs, committed);
+}
 
 std::string ArchiveSpool::link_target(const std::string& path, const Link& link) const {
   std::vector<std::string> stack;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/images/archive_codec.hpp"
 #include "core/images/blob_store.hpp"
@@ -28,7 +29,9 @@ class ArchiveSpool {
  public:
   // Reads the whole stream (plain, or compressed as a whole). Hostile member names (absolute, "..") and corrupt or
   // truncated streams → Errc::invalid_argument naming the member. Members at blobs/sha256/<hex> are verified.
-  static ArchiveSpool read(int fd, const BlobStore& blobs);
+  // Every blob committed is also appended to *committed (when given), even when the read then fails, so the caller
+  // can drop the ones no image ends up using.
+  static ArchiveSpool read(int fd, const BlobStore& blobs, std::vector<Digest>* committed = nullptr);
 
   // The regular member at `path`, following symlinks and hardlinks inside the archive (never the filesystem);
   // nullptr when absent. A link leaving the archive or a loop → Errc::invalid_argument naming the link.
@@ -45,6 +48,7 @@ class ArchiveSpool {
   friend class SpoolReader;
 
   const BlobStore* blobs_;
+  std::vector<Digest>* committed_ = nullptr;
   std::map<std::string, SpooledMember, std::less<>> members_;
   struct Link {
     std::string target;  // as the tar header gives it

@@ -2,6 +2,8 @@
 #include "core/images/service.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <set>
 
 #include "core/error.hpp"
 #include "core/images/filter.hpp"
@@ -58,7 +60,14 @@ ImageService::Impl::Impl(const Config& cfg, store::Store& st, events::EventSink&
       events(ev),
       blobs(swept_blobs(st.root())),
       layers(swept_layers(st.root(), st)),
-      images(st) {}
+      images(st) {
+  // A crash between spooling an upload and committing its image leaves blobs nothing references: drop them.
+  std::set<std::string> stored;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(blobs.root() + "/blobs/sha256", ec))
+    stored.insert("sha256:" + e.path().filename().string());
+  collect_blobs(stored);
+}
 
 ResolvedImage ImageService::Impl::resolve(std::string_view name, ShortNamePolicy policy) const {
   return resolve_image(*images.index(), name, policy, config.registries.unqualified_search);

@@ -16,6 +16,13 @@ namespace {
 
 constexpr const char* kPlainLayer = "application/vnd.oci.image.layer.v1.tar";
 
+std::vector<std::string> digest_strings(const std::vector<Digest>& digests) {
+  std::vector<std::string> out;
+  out.reserve(digests.size());
+  for (const auto& d : digests) out.push_back(d.str());
+  return out;
+}
+
 // A needed layer row went away between the check and the commit (a concurrent removal): stage it and try again.
 struct LayerVanished {};
 
@@ -139,9 +146,19 @@ LoadedImage ImageService::import(int fd, const ImportOptions& opts) {
 }
 
 std::vector<LoadedImage> ImageService::load(int fd, const LoadProgress& progress) {
-  std::vector<ArchivedImage> archived = read_image_archive(fd, impl_->blobs);
+  // Everything the archive spooled stays pinned until its images are committed; then whatever no image references
+  // (manifest.json, stray members, everything after a failure) is removed.
+  std::vector<Digest> spooled;
+  std::vector<ArchivedImage> archived;
+  try {
+    archived = read_image_archive(fd, impl_->blobs, &spooled);
+  } catch (...) {
+    PinGuard pin(impl_->pins, digest_strings(spooled));
+    impl_->discard_blobs(pin);
+    throw;
+  }
   std::vector<NewImage> todo;
-  std::vector<std::string> keep;
+  std::vector<std::string> keep = digest_strings(spooled);
   for (const auto& a : archived) {
     NewImage image{.config_json = a.config_json};
     for (const auto& l : a.layers) {
@@ -183,6 +200,7 @@ std::vector<LoadedImage> ImageService::load(int fd, const LoadProgress& progress
     if (progress) progress(loaded);
     out.push_back(std::move(loaded));
   }
+  impl_->discard_blobs(pin);
   return out;
 }
 

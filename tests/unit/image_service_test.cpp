@@ -411,3 +411,42 @@ TEST_CASE("save then load round-trips an image with its names and layer", "[imag
   CHECK(f.svc().count() == 1);
   CHECK(count_entries(f.root() + "/layers") == 1);
 }
+
+TEST_CASE("load keeps only the blobs its images use; a failed load and a restart leave none behind", "[image]") {
+  ImageFixture f;
+  auto img = f.import(make_image_tar({{"etc/", "", AE_IFDIR}, {"etc/os", "berth\n"}}), {.reference = "gc:1"});
+  std::string blobs = f.root() + "/blobs/sha256";
+  const auto before = count_entries(blobs);  // the layer and the config
+  CHECK(before == 2);
+
+  std::string path = f.dir.sub("saved.tar");
+  {
+    berth::core::sys::Fd out(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    REQUIRE(out);
+    f.svc().save({"gc:1"}, {}, out.get());
+  }
+  f.svc().remove(img.id, {.force = true});
+  CHECK(count_entries(blobs) == 0);
+  {
+    berth::core::sys::Fd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    f.svc().load(in.get());
+  }
+  CHECK(count_entries(blobs) == before);  // manifest.json was spooled too, and dropped
+
+  // An archive whose manifest names a missing layer: its members are spooled, then all dropped.
+  std::string bad = make_image_tar(
+      {{"manifest.json", R"([{"Config":"c.json","RepoTags":["x:1"],"Layers":["nope.tar"]}])"}, {"c.json", "{}"}});
+  std::string bad_path = f.dir.sub("bad.tar");
+  std::ofstream(bad_path, std::ios::binary) << bad;
+  {
+    berth::core::sys::Fd in(::open(bad_path.c_str(), O_RDONLY | O_CLOEXEC));
+    CHECK(error_of([&] { f.svc().load(in.get()); }).code() == Errc::invalid_argument);
+  }
+  CHECK(count_entries(blobs) == before);
+
+  // A blob nothing references (a crash between spooling and commit) is gone after a restart.
+  std::ofstream(blobs + "/" + std::string(64, 'a')) << "orphan";
+  f.open();
+  CHECK(count_entries(blobs) == before);
+  CHECK(f.svc().inspect("gc:1", kDocker)->id == img.id);
+}
