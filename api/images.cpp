@@ -102,10 +102,6 @@ http::Reply remove_many(const http::Request& req, core::Engine& engine) {
 // POST /libpod/images/prune?all=&filters=
 http::Reply prune(const http::Request& req, core::Engine& engine) {
   core::images::PruneImagesOptions opts{.all = req.query.flag("all"), .filters = http::query_filters(req.query)};
-  if (auto it = opts.filters.find("dangling"); it != opts.filters.end()) {
-    if (!it->second.empty() && (it->second.front() == "false" || it->second.front() == "0")) opts.all = true;
-    opts.filters.erase(it);
-  }
   return http::Reply::json(shapes::prune_json(engine.images.prune(opts)));
 }
 

@@ -48,13 +48,9 @@ http::Reply remove(const http::Request& req, core::Engine& engine) {
   return http::Reply::json(shapes::remove_json(engine.images.remove(req.param("name"), opts)));
 }
 
-// POST /images/prune?filters= (docker prunes dangling images unless filters say dangling=false)
+// POST /images/prune?filters= (dangling images, or every unused one with the filter dangling=false)
 http::Reply prune(const http::Request& req, core::Engine& engine) {
   core::images::PruneImagesOptions opts{.filters = http::query_filters(req.query)};
-  if (auto it = opts.filters.find("dangling"); it != opts.filters.end()) {
-    opts.all = !it->second.empty() && (it->second.front() == "false" || it->second.front() == "0");
-    opts.filters.erase(it);
-  }
   return http::Reply::json(shapes::prune_json(engine.images.prune(opts)));
 }
 

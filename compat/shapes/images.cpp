@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/images/reference.hpp"
+#include "core/time.hpp"
 
 namespace berth::compat::shapes {
 namespace {
@@ -77,27 +78,7 @@ json container_config_json(const core::Image& image) {
 
 }  // namespace
 
-std::string rfc3339_nano(std::int64_t unix_ns) {
-  auto secs = static_cast<std::time_t>(unix_ns / 1000000000);
-  long frac = static_cast<long>(unix_ns % 1000000000);
-  if (frac < 0) {
-    frac += 1000000000;
-    --secs;
-  }
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buf;
-  if (frac > 0) {
-    char digits[16];
-    std::snprintf(digits, sizeof digits, ".%09ld", frac);
-    std::string f = digits;
-    while (f.back() == '0') f.pop_back();
-    out += f;
-  }
-  return out + "Z";
-}
+std::string rfc3339_nano(std::int64_t unix_ns) { return core::format_rfc3339_ns(unix_ns); }
 
 json image_summary_json(const core::Image& image, bool docker_tree, std::size_t containers) {
   bool dangling = image.tags.empty();

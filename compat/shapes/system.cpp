@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/time.hpp"
 #include "server/http/version.hpp"
 
 namespace berth::compat::shapes {
@@ -25,22 +26,7 @@ std::string runc_commit(std::string_view version) {
 
 // Go's RFC3339Nano: fractional seconds without trailing zeros, none at all when zero.
 std::string rfc3339_nano(std::chrono::system_clock::time_point t) {
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-  auto secs = static_cast<std::time_t>(ns / 1000000000);
-  long frac = static_cast<long>(ns % 1000000000);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buf;
-  if (frac > 0) {
-    char digits[16];
-    std::snprintf(digits, sizeof digits, ".%09ld", frac);
-    std::string f = digits;
-    while (f.back() == '0') f.pop_back();
-    out += f;
-  }
-  return out + "Z";
+  return core::format_rfc3339_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
 }
 
 json registry_config(const core::RegistriesConfig& registries) {

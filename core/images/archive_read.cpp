@@ -8,15 +8,15 @@
 #include "core/error.hpp"
 #include "core/images/archive_io.hpp"
 #include "core/images/archive_spool.hpp"
+#include "core/images/media_types.hpp"
 
 namespace berth::core::images {
 namespace {
 
+using namespace media_types;
+
 using json = nlohmann::json;
 
-constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json";
-constexpr std::string_view kDockerList = "application/vnd.docker.distribution.manifest.list.v2+json";
-constexpr std::string_view kOciManifest = "application/vnd.oci.image.manifest.v1+json";
 constexpr int kMaxIndexDepth = 4;
 
 [[noreturn]] void bad(std::string_view path, std::string_view what) {

@@ -10,19 +10,17 @@
 #include "core/error.hpp"
 #include "core/images/archive_codec.hpp"
 #include "core/images/archive_io.hpp"
+#include "core/images/media_types.hpp"
 #include "core/images/reference.hpp"
 #include "core/images/tar_writer.hpp"
 
 namespace berth::core::images {
 namespace {
 
+using namespace media_types;
+
 using ojson = nlohmann::ordered_json;
 
-constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json";
-constexpr std::string_view kOciManifest = "application/vnd.oci.image.manifest.v1+json";
-constexpr std::string_view kOciConfig = "application/vnd.oci.image.config.v1+json";
-constexpr std::string_view kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
-constexpr std::string_view kDockerConfig = "application/vnd.docker.container.image.v1+json";
 constexpr std::string_view kRefName = "org.opencontainers.image.ref.name";
 
 // Which encodings of a layer a format accepts.

@@ -9,7 +9,7 @@
 #include "core/error.hpp"
 #include "core/images/reference.hpp"
 #include "core/images/resolve.hpp"
-#include "core/images/timestamp.hpp"
+#include "core/time.hpp"
 
 namespace berth::core::images {
 

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "core/images/timestamp.hpp"
+#include "core/time.hpp"
 
 namespace berth::core::images {
 

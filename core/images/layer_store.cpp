@@ -18,9 +18,9 @@
 #include "core/error.hpp"
 #include "core/images/digest.hpp"
 #include "core/images/layer_extract.hpp"
-#include "core/images/timestamp.hpp"
 #include "core/sys/fd.hpp"
 #include "core/sys/safe_path.hpp"
+#include "core/time.hpp"
 
 namespace berth::core::images {
 

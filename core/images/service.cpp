@@ -8,7 +8,7 @@
 #include "core/error.hpp"
 #include "core/images/filter.hpp"
 #include "core/images/service_impl.hpp"
-#include "core/images/timestamp.hpp"
+#include "core/time.hpp"
 
 namespace berth::core::images {
 

@@ -5,7 +5,7 @@
 #include "core/images/filter.hpp"
 #include "core/images/service.hpp"
 #include "core/images/service_impl.hpp"
-#include "core/images/timestamp.hpp"
+#include "core/time.hpp"
 
 namespace berth::core::images {
 

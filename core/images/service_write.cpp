@@ -8,7 +8,7 @@
 #include "core/images/import_stream.hpp"
 #include "core/images/service.hpp"
 #include "core/images/service_impl.hpp"
-#include "core/images/timestamp.hpp"
+#include "core/time.hpp"
 
 namespace berth::core::images {
 

@@ -9,7 +9,7 @@
 #include "core/images/digest.hpp"
 #include "core/images/layer_store.hpp"
 #include "core/images/resolve.hpp"
-#include "core/images/timestamp.hpp"
+#include "core/time.hpp"
 
 namespace {
 
@@ -141,21 +141,21 @@ TEST_CASE("the import config round-trips through the parser", "[image]") {
 }
 
 TEST_CASE("timestamps: RFC 3339, formatting and filter values", "[image]") {
-  CHECK(images::parse_rfc3339_ns("1970-01-01T00:00:01Z") == 1000000000LL);
-  CHECK(images::parse_rfc3339_ns("1970-01-01T00:00:01.5Z") == 1500000000LL);
-  CHECK(images::parse_rfc3339_ns("1970-01-01T01:00:00+01:00") == 0);
-  CHECK_FALSE(images::parse_rfc3339_ns("1970-01-01").has_value());
-  CHECK_FALSE(images::parse_rfc3339_ns("yesterday").has_value());
-  CHECK(images::format_rfc3339_ns(1500000000LL) == "1970-01-01T00:00:01.5Z");
-  CHECK(images::format_rfc3339_ns(1684449257123456789LL) == "2023-05-18T22:34:17.123456789Z");
+  CHECK(berth::core::parse_rfc3339_ns("1970-01-01T00:00:01Z") == 1000000000LL);
+  CHECK(berth::core::parse_rfc3339_ns("1970-01-01T00:00:01.5Z") == 1500000000LL);
+  CHECK(berth::core::parse_rfc3339_ns("1970-01-01T01:00:00+01:00") == 0);
+  CHECK_FALSE(berth::core::parse_rfc3339_ns("1970-01-01").has_value());
+  CHECK_FALSE(berth::core::parse_rfc3339_ns("yesterday").has_value());
+  CHECK(berth::core::format_rfc3339_ns(1500000000LL) == "1970-01-01T00:00:01.5Z");
+  CHECK(berth::core::format_rfc3339_ns(1684449257123456789LL) == "2023-05-18T22:34:17.123456789Z");
   std::int64_t now = 10'000'000'000'000LL;
-  CHECK(images::parse_filter_time("10m", now) == now - 600'000'000'000LL);
-  CHECK(images::parse_filter_time("1h30m", now) == now - 5'400'000'000'000LL);
-  CHECK(images::parse_filter_time("1700000000", now) == 1700000000'000000000LL);
-  CHECK(images::parse_filter_time("1700000000.25", now) == 1700000000'250000000LL);
-  CHECK(images::parse_filter_time("2000-01-01", now) == 946684800'000000000LL);
-  CHECK(images::parse_filter_time("2000-01-01T00:00:00", now) == 946684800'000000000LL);
-  CHECK(code_of([&] { images::parse_filter_time("soon", now); }) == Errc::invalid_argument);
+  CHECK(berth::core::parse_filter_time("10m", now) == now - 600'000'000'000LL);
+  CHECK(berth::core::parse_filter_time("1h30m", now) == now - 5'400'000'000'000LL);
+  CHECK(berth::core::parse_filter_time("1700000000", now) == 1700000000'000000000LL);
+  CHECK(berth::core::parse_filter_time("1700000000.25", now) == 1700000000'250000000LL);
+  CHECK(berth::core::parse_filter_time("2000-01-01", now) == 946684800'000000000LL);
+  CHECK(berth::core::parse_filter_time("2000-01-01T00:00:00", now) == 946684800'000000000LL);
+  CHECK(code_of([&] { berth::core::parse_filter_time("soon", now); }) == Errc::invalid_argument);
 }
 
 TEST_CASE("chain IDs follow the OCI definition", "[image]") {

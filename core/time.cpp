@@ -1,5 +1,5 @@
 // RFC 3339 and docker filter-timestamp parsing on timegm, without locale or strptime surprises.
-#include "core/images/timestamp.hpp"
+#include "core/time.hpp"
 
 #include <time.h>
 
@@ -9,7 +9,7 @@
 
 #include "core/error.hpp"
 
-namespace berth::core::images {
+namespace berth::core {
 
 namespace {
 
@@ -177,4 +177,4 @@ std::int64_t parse_filter_time(std::string_view text, std::int64_t now) {
   fail(Errc::invalid_argument, "failed to parse value as time or duration: \"" + std::string(text) + "\"");
 }
 
-}  // namespace berth::core::images
+}  // namespace berth::core

@@ -1,4 +1,5 @@
-// Image timestamps: RFC 3339 with nanoseconds (configs, history) and docker's `until` values (time or duration).
+// Timestamps: RFC 3339 with nanoseconds (image configs, history, API replies) and docker's `until` values (time or
+// duration).
 #pragma once
 
 #include <cstdint>
@@ -6,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace berth::core::images {
+namespace berth::core {
 
 // Wall-clock now in unix nanoseconds.
 std::int64_t now_ns();
@@ -23,4 +24,4 @@ std::string format_rfc3339_ns(std::int64_t ns);
 // "2006-01-02". Anything else → invalid_argument naming the value.
 std::int64_t parse_filter_time(std::string_view text, std::int64_t now_ns);
 
-}  // namespace berth::core::images
+}  // namespace berth::core
