@@ -13,7 +13,10 @@
 #include "core/events/sink.hpp"
 #include "core/model/filters.hpp"
 #include "core/model/image.hpp"
+#include "core/model/transfer.hpp"
+#include "core/registry/credentials.hpp"
 #include "core/store/store.hpp"
+#include "core/sys/cancel.hpp"
 
 namespace berth::core::images {
 
@@ -59,6 +62,38 @@ struct SaveOptions {
   ShortNamePolicy policy = ShortNamePolicy::docker;
 };
 
+struct Platform {
+  std::string os;            // "" → the host's (linux)
+  std::string architecture;  // "" → the host's (amd64, arm64, ...)
+  std::string variant;       // "" → the host's (arm: v7, ...) or any
+};
+
+// When pull fetches: "always" (default), "missing" (only when no local image has the name), "newer" (when the
+// registry's manifest digest differs), "never" (local only: not_found otherwise).
+enum class PullPolicy { always, missing, newer, never };
+
+struct PullOptions {
+  std::string reference;  // name[:tag][@digest]; short names per `policy` (docker: docker.io; podman: search list)
+  ShortNamePolicy policy = ShortNamePolicy::docker;
+  PullPolicy pull_policy = PullPolicy::always;
+  Platform platform;
+  bool all_tags = false;                // every tag of the repository (libpod allTags, docker fromImage without tag
+                                        // when all-tags is asked)
+  std::optional<bool> tls_verify;       // nullopt: registries.conf decides (insecure registries skip TLS checks)
+  registry::CredentialMap credentials;  // the request's; auth files fill in what is missing
+};
+
+struct PushOptions {
+  std::string destination;  // "" → the image's own name; else where to push (name[:tag], full or short per policy)
+  ShortNamePolicy policy = ShortNamePolicy::docker;
+  std::string format;    // "" / "v2s2" (docker schema2, default) / "oci"
+  bool compress = true;  // gzip uncompressed layers on the way out (registries expect compressed layers)
+  std::optional<bool> tls_verify;
+  registry::CredentialMap credentials;
+};
+
+using TransferEmit = std::function<void(TransferEvent)>;
+
 // Progress of a load, for the docker CLI's message stream: a line per image as it is committed.
 using LoadProgress = std::function<void(const LoadedImage&)>;
 
@@ -97,6 +132,18 @@ class ImageService {
   // docker_archive and oci_archive are tar streams; oci_dir and docker_dir are written as a tar of the directory
   // (what podman's API sends).
   void save(const std::vector<std::string>& names, const SaveOptions& opts, int out_fd);
+
+  // Pulls `opts.reference` from its registry (mirrors first, per registries.conf), reporting through `emit`: layer
+  // events per blob, messages, then one `done` event. Layers are fetched up to 3 at a time, verified while they
+  // stream, skipped when already here; the image becomes visible only once complete. Errors are thrown
+  // (not_found: unknown repository or tag; unauthorized: bad credentials; invalid_argument: digest mismatch, bad
+  // manifest; unavailable: registry unreachable, timeout, cancelled).
+  void pull(const PullOptions& opts, const TransferEmit& emit, const sys::CancelToken& cancel);
+  // Pushes the local image `name` to opts.destination (or its own name). Blobs the registry has are skipped
+  // (HEAD), others mounted from a repository of the same registry when possible, else uploaded.
+  void push(std::string_view name, const PushOptions& opts, const TransferEmit& emit, const sys::CancelToken& cancel);
+  // Checks credentials against a registry (docker login through the daemon); unauthorized when refused.
+  void login(const std::string& server, const registry::Credentials& credentials, std::optional<bool> tls_verify);
 
   ImageDiskUsage disk_usage() const;
   // How many images exist (for /info).

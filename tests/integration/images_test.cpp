@@ -127,6 +127,14 @@ TEST_CASE("docker import, images, inspect and history show the imported image", 
   t(d, "GET", "/images/" + hex(id).substr(0, 8) + "/json", 200, {{".Id", id}});
   t(d, "GET", "/images/sha256:" + hex(id).substr(0, 10) + "/json", 200, {{".Id", id}});
   t(d, "GET", "/info", 200, {{".Images", "1"}});
+
+  // docker system df counts it, with the size of its layer (busybox itself is most of it).
+  auto df = d.docker({"system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Active}}"});
+  INFO(df.describe() << "\n--- berthd log ---\n" << d.log_tail());
+  CHECK(df.exit_code == 0);
+  CHECK(df.out.rfind("Images 1 0\n", 0) == 0);
+  t(d, "GET", "/system/df", 200,
+    {{".Images|length", "1"}, {".Images[0].Id", id}, {".LayersSize", "~^[1-9][0-9]{6,}$"}});
 }
 
 TEST_CASE("docker images filters, --digests and -q", "[integration][images][docker]") {
