@@ -77,7 +77,7 @@ inline std::string claim_size(std::string tar, long long size) {
   char field[16];
   std::snprintf(field, sizeof field, "%011llo", size);
   std::memcpy(&tar[124], field, 12);  // eleven digits and a NUL
-  std::memset(&tar[148], ' ', 8);  // the checksum counts its own field as spaces
+  std::memset(&tar[148], ' ', 8);     // the checksum counts its own field as spaces
   unsigned sum = 0;
   for (int i = 0; i < 512; ++i) sum += static_cast<unsigned char>(tar[i]);
   std::snprintf(field, sizeof field, "%06o", sum);
