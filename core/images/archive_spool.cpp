@@ -1,5 +1,5 @@
 // ArchiveSpool: streams tar members into the blob store, hashing them and, for gzip/zstd members, hashing their
-// decompressed bytes too (a nested libarchive reader fed from the outer one), so layers are read exactly once.
+// decompressed bytes too (decoded_digest fed from the outer reader), so layers are read exactly once.
 #include "core/images/archive_spool.hpp"
 
 #include <archive.h>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/images/stream_digest.hpp"
 
 namespace berth::core::images {
 namespace {
@@ -139,63 +140,6 @@ class MemberFeed {
   bool done_ = false;
 };
 
-// Hashes the decompressed form of a member while the feed writes its raw bytes to the blob.
-class Decoder {
- public:
-  explicit Decoder(MemberFeed& feed, std::string_view first) : feed_(feed), first_(first) {}
-
-  // The digest of the decoded stream, or nullopt with error() set. Feed errors are rethrown.
-  std::optional<Digest> run() {
-    ReadPtr a(archive_read_new());
-    if (!a) fail(Errc::internal, "out of memory");
-    archive_read_support_filter_gzip(a.get());
-    archive_read_support_filter_zstd(a.get());
-    archive_read_support_format_raw(a.get());
-    std::optional<Digest> out;
-    archive_entry* e = nullptr;
-    if (archive_read_open(a.get(), this, nullptr, &Decoder::on_read, nullptr) == ARCHIVE_OK &&
-        archive_read_next_header(a.get(), &e) == ARCHIVE_OK) {
-      Sha256 hash;
-      for (;;) {
-        const void* buf = nullptr;
-        size_t len = 0;
-        la_int64_t off = 0;
-        int r = archive_read_data_block(a.get(), &buf, &len, &off);
-        if (r == ARCHIVE_EOF) {
-          out = hash.finish();
-          break;
-        }
-        if (r < ARCHIVE_WARN) break;
-        hash.update(std::string_view(static_cast<const char*>(buf), len));
-      }
-    }
-    if (!out) error_ = message_of(a.get(), "cannot decompress");
-    a.reset();
-    if (failure_) std::rethrow_exception(failure_);
-    return out;
-  }
-  const std::string& error() const { return error_; }
-
- private:
-  static la_ssize_t on_read(archive*, void* self, const void** buf) {
-    auto* d = static_cast<Decoder*>(self);
-    // Exceptions must not cross libarchive's C frames: keep the first and report EOF-with-error.
-    try {
-      std::string_view chunk = d->first_.empty() ? d->feed_.next() : std::exchange(d->first_, {});
-      *buf = chunk.data();
-      return static_cast<la_ssize_t>(chunk.size());
-    } catch (...) {
-      d->failure_ = std::current_exception();
-      return -1;
-    }
-  }
-
-  MemberFeed& feed_;
-  std::string_view first_;
-  std::exception_ptr failure_;
-  std::string error_;
-};
-
 }  // namespace
 
 std::string member_context(std::string_view path) { return "archive member \"" + std::string(path) + "\""; }
@@ -259,9 +203,8 @@ class SpoolReader {
     std::string_view first = feed.next();
     m.compression = sniff_compression(first);
     if (m.compression == Compression::gzip || m.compression == Compression::zstd) {
-      Decoder dec(feed, first);
-      m.diff_id = dec.run();
-      if (!m.diff_id) m.decode_error = dec.error();
+      m.diff_id =
+          decoded_digest([&] { return first.empty() ? feed.next() : std::exchange(first, {}); }, &m.decode_error);
     }
     // Whatever the decoder left (or everything, for plain members).
     while (!feed.next().empty()) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -73,7 +74,9 @@ struct ImageService::Impl {
 
   // Extracts the layers the store lacks, then commits the image (or, when its ID exists, only the names) in one
   // transaction. Names held by other images move. Returns the ID and the names given.
-  LoadedImage commit(const NewImage& image);
+  // `on_layer(i, false)` runs before layer i is extracted and `on_layer(i, true)` after (pull's "Extracting" and
+  // "Pull complete"); layers the store already has are not reported.
+  LoadedImage commit(const NewImage& image, const std::function<void(std::size_t, bool)>& on_layer = {});
 
   // Deletes images (and their names) in one transaction, then their unused layer dirs and blobs. Events: untag
   // per name, then remove per image. Fills report.
@@ -82,6 +85,9 @@ struct ImageService::Impl {
   void collect_blobs(const std::set<std::string>& candidates);
   // After a failed import/load: unpins and removes the blobs it wrote that no image references.
   void discard_blobs(PinGuard& pins);
+
+  // One pull request's state and steps (pull.cpp).
+  class Pull;
 
   const Config& config;
   store::Store& store;

@@ -28,7 +28,7 @@ struct LayerVanished {};
 
 }  // namespace
 
-LoadedImage ImageService::Impl::commit(const NewImage& in) {
+LoadedImage ImageService::Impl::commit(const NewImage& in, const std::function<void(std::size_t, bool)>& on_layer) {
   std::string id = Sha256::of(in.config_json).hex();
   std::vector<std::string> diff_ids;
   for (const auto& l : in.layers) diff_ids.push_back(l.diff_id);
@@ -47,11 +47,13 @@ LoadedImage ImageService::Impl::commit(const NewImage& in) {
       for (std::size_t i = 0; i < chains.size(); ++i) {
         if (have[i] || staged[i]) continue;
         sys::Fd fd = blobs.open(Digest::parse(in.layers[i].blob_digest));
+        if (on_layer) on_layer(i, false);
         try {
           staged[i].emplace(layers.stage(fd.get()));
         } catch (const Error& e) {
           throw e.wrap("layer " + in.layers[i].diff_id);
         }
+        if (on_layer) on_layer(i, true);
       }
     }
     std::lock_guard lock(write_mutex);
