@@ -2,6 +2,7 @@
 // save and export.
 #include "api/images.hpp"
 
+#include "api/images_pull.hpp"
 #include "api/shapes/images.hpp"
 #include "compat/image_archive.hpp"
 #include "compat/shapes/images.hpp"
@@ -162,6 +163,7 @@ void add_image_routes(http::Router& router) {
   router.post("/libpod/images/import", import, {.streamed_body = true});
   router.post("/libpod/images/load", load, {.streamed_body = true});
   router.post("/libpod/images/prune", prune);
+  router.post("/libpod/images/pull", pull_image);
   router.get("/libpod/images/export", export_many);
   router.del("/libpod/images/remove", remove_many);
   router.get("/libpod/images/{name*}/json", inspect);
@@ -171,6 +173,7 @@ void add_image_routes(http::Router& router) {
   router.get("/libpod/images/{name*}/get", save_one);
   router.post("/libpod/images/{name*}/tag", tag);
   router.post("/libpod/images/{name*}/untag", untag);
+  router.post("/libpod/images/{name*}/push", push_image);
   router.del("/libpod/images/{name*}", remove);
   router.get("/libpod/system/df", df);
 }

@@ -2,6 +2,7 @@
 #include "compat/images.hpp"
 
 #include "compat/image_archive.hpp"
+#include "compat/images_pull.hpp"
 #include "compat/shapes/images.hpp"
 #include "core/engine.hpp"
 #include "core/error.hpp"
@@ -54,10 +55,10 @@ http::Reply prune(const http::Request& req, core::Engine& engine) {
   return http::Reply::json(shapes::prune_json(engine.images.prune(opts)));
 }
 
-// POST /images/create?fromSrc=-&repo=&tag=&message=&changes= (import; fromImage= is a pull)
+// POST /images/create?fromSrc=-&repo=&tag=&message=&changes= (import; fromImage= is a pull, images_pull.cpp)
 http::Reply create(const http::Request& req, core::Engine& engine) {
   auto src = req.query.optional_string("fromSrc");
-  if (!src) core::fail(core::Errc::not_implemented, "pulling images is not implemented yet", "fromImage");
+  if (!src) return pull_image(req, engine);
   if (*src != "-") core::fail(core::Errc::not_implemented, "importing from a URL is not supported", *src);
   core::images::ImportOptions opts{.reference = req.query.string("repo"),
                                    .message = req.query.string("message"),
@@ -95,6 +96,7 @@ void add_image_routes(http::Router& router) {
   router.get("/images/{name*}/history", history);
   router.get("/images/{name*}/get", save_one);
   router.post("/images/{name*}/tag", tag);
+  router.post("/images/{name*}/push", push_image);
   router.del("/images/{name*}", remove);
 }
 

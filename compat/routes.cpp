@@ -1,6 +1,7 @@
 // Registers every docker-compatible route.
 #include "compat/routes.hpp"
 
+#include "compat/auth.hpp"
 #include "compat/images.hpp"
 #include "compat/system.hpp"
 
@@ -9,6 +10,7 @@ namespace berth::compat {
 void add_compat_routes(http::Router& router) {
   add_system_routes(router);
   add_image_routes(router);
+  add_auth_routes(router);
 }
 
 }  // namespace berth::compat
