@@ -2,6 +2,7 @@
 #include "server/http/query.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "core/error.hpp"
@@ -60,9 +61,22 @@ Query::Query(std::string_view raw) {
   }
 }
 
+namespace {
+
+// podman's bindings send lowercased names ("alltags", "lookupmanifest", "listtags") and its server's schema decoder
+// matches them without case; docker's names never differ only by case, so one rule serves both trees.
+bool same_key(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+}  // namespace
+
 const std::string* Query::find(std::string_view key) const {
   for (auto& [k, v] : items_)
-    if (k == key) return &v;
+    if (same_key(k, key)) return &v;
   return nullptr;
 }
 
@@ -81,7 +95,7 @@ std::string Query::string(std::string_view key, std::string_view fallback) const
 std::vector<std::string> Query::list(std::string_view key) const {
   std::vector<std::string> out;
   for (auto& [k, v] : items_)
-    if (k == key) out.push_back(v);
+    if (same_key(k, key)) out.push_back(v);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Query-string values with the API's decoding rules: docker booleans, integers that answer 400 naming the
-// parameter, repeated keys as lists, unknown keys ignored.
+// parameter, repeated keys as lists, unknown keys ignored, names matched without case (podman's clients lowercase
+// them).
 #pragma once
 
 #include <cstdint>

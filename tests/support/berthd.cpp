@@ -408,6 +408,13 @@ std::string Berthd::log_tail(std::size_t lines) const {
   return text.substr(pos == 0 ? 0 : pos + 1);
 }
 
+void mark_fixture_process(pid_t pid, bool running) {
+  if (running)
+    live_daemons().insert(pid);
+  else
+    live_daemons().erase(pid);
+}
+
 Env Berthd::cli_env() const {
   return {{"HOME", dir_ + "/home"},
           {"XDG_CONFIG_HOME", dir_ + "/home/.config"},

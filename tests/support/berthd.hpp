@@ -90,6 +90,10 @@ Response t(const Berthd& d, std::string_view method, std::string_view path, long
 Response t(const Berthd& d, std::string_view method, std::string_view path, std::string_view body, long status,
            const JsonChecks& checks = {});
 
+// A process the test runs next to berthd (TestRegistry's docker-registry): while marked running, the leak check
+// at berthd's exit knows it is the test's own child, not one berthd left behind.
+void mark_fixture_process(pid_t pid, bool running);
+
 // A tcp port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed).
 int free_tcp_port();
 

@@ -97,10 +97,12 @@ TestRegistry::TestRegistry(RegistryOptions options) : opts_(std::move(options)) 
     pid_ = -1;
     throw std::runtime_error(std::string("cannot run docker-registry: ") + std::strerror(rc));
   }
+  mark_fixture_process(pid_, true);
   auto client = ApiClient::tcp("127.0.0.1", port_);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
     if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      mark_fixture_process(pid_, false);
       pid_ = -1;
       throw std::runtime_error("docker-registry exited at start:\n" + log());
     }
@@ -119,6 +121,7 @@ TestRegistry::~TestRegistry() { stop(); }
 
 void TestRegistry::stop() {
   if (pid_ <= 0) return;
+  mark_fixture_process(pid_, false);
   ::kill(pid_, SIGTERM);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -123,3 +123,11 @@ TEST_CASE("framing: json lines, docker multiplexing and raw", "[framing]") {
   append_frame(out, Framing::raw, {2, "def"});
   CHECK(out == "abcdef");
 }
+
+TEST_CASE("query names match without case, as podman's clients send them lowercased", "[http]") {
+  berth::http::Query q("alltags=true&lookupmanifest=1&Tag=x&tag=y");
+  CHECK(q.flag("allTags"));
+  CHECK(q.flag("lookupManifest"));
+  CHECK(q.string("tag") == "x");
+  CHECK(q.list("TAG") == std::vector<std::string>{"x", "y"});
+}
