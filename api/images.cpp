@@ -3,6 +3,7 @@
 #include "api/images.hpp"
 
 #include "api/images_pull.hpp"
+#include "api/images_search.hpp"
 #include "api/shapes/images.hpp"
 #include "compat/image_archive.hpp"
 #include "compat/shapes/images.hpp"
@@ -86,8 +87,16 @@ http::Reply remove_many(const http::Request& req, core::Engine& engine) {
   core::ImageRemoveReport total;
   std::vector<std::string> errors;
   int exit_code = 0;
+  // podman's `manifest rm` removes lists through this route (lookupManifest=true); lists live in their own store.
+  bool lists_too = req.query.flag("lookupManifest");
   for (const auto& name : names) {
     try {
+      if (lists_too && engine.manifests.exists(name)) {
+        auto r = engine.manifests.remove_list(name);
+        total.untagged.insert(total.untagged.end(), r.untagged.begin(), r.untagged.end());
+        total.deleted.insert(total.deleted.end(), r.deleted.begin(), r.deleted.end());
+        continue;
+      }
       auto r = engine.images.remove(name, opts);
       total.untagged.insert(total.untagged.end(), r.untagged.begin(), r.untagged.end());
       total.deleted.insert(total.deleted.end(), r.deleted.begin(), r.deleted.end());
@@ -165,6 +174,7 @@ void add_image_routes(http::Router& router) {
   router.post("/libpod/images/prune", prune);
   router.post("/libpod/images/pull", pull_image);
   router.get("/libpod/images/export", export_many);
+  router.get("/libpod/images/search", search_images);
   router.del("/libpod/images/remove", remove_many);
   router.get("/libpod/images/{name*}/json", inspect);
   router.get("/libpod/images/{name*}/exists", exists);

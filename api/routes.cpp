@@ -2,6 +2,7 @@
 #include "api/routes.hpp"
 
 #include "api/images.hpp"
+#include "api/manifests.hpp"
 #include "api/openapi.hpp"
 #include "api/system.hpp"
 
@@ -10,6 +11,7 @@ namespace berth::api {
 void add_libpod_routes(http::Router& router) {
   add_system_routes(router);
   add_image_routes(router);
+  add_manifest_routes(router);
   add_openapi_routes(router);
 }
 

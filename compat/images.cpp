@@ -3,6 +3,7 @@
 
 #include "compat/image_archive.hpp"
 #include "compat/images_pull.hpp"
+#include "compat/images_search.hpp"
 #include "compat/shapes/images.hpp"
 #include "core/engine.hpp"
 #include "core/error.hpp"
@@ -92,6 +93,7 @@ void add_image_routes(http::Router& router) {
   router.post("/images/load", load, {.streamed_body = true});
   router.post("/images/prune", prune);
   router.get("/images/get", save_many);
+  router.get("/images/search", search_images);
   router.get("/images/{name*}/json", inspect);
   router.get("/images/{name*}/history", history);
   router.get("/images/{name*}/get", save_one);

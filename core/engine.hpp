@@ -6,6 +6,7 @@
 #include "core/config/config.hpp"
 #include "core/events/sink.hpp"
 #include "core/images/service.hpp"
+#include "core/manifests/service.hpp"
 #include "core/store/store.hpp"
 #include "core/system/service.hpp"
 
@@ -20,6 +21,7 @@ struct Engine {
   // Until the events issue gives berthd a bus and journal, events go nowhere.
   events::NullSink event_sink;
   images::ImageService images;
+  manifests::ManifestService manifests;
   SystemService system;
 };
 

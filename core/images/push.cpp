@@ -188,7 +188,8 @@ void ImageService::push(std::string_view name, const PushOptions& opts, const Tr
   }
   BuiltManifest manifest = build_manifest(format, config, image.config_json.size(), ordered);
   pusher.checkpoint();
-  std::string tag = dest.tag.empty() ? "latest" : dest.tag;
+  // A manifest list's instances go under their digests, not the destination's tag (which the list takes).
+  std::string tag = opts.by_digest ? manifest.digest.str() : dest.tag.empty() ? "latest" : dest.tag;
   emit(TransferEvent{.status = "Writing manifest to image destination"});
   Digest digest = client.put_manifest(target.repo, tag, manifest.media_type, manifest.bytes);
   emit(TransferEvent{.status = "Storing signatures"});

@@ -13,6 +13,7 @@
 #include "core/events/sink.hpp"
 #include "core/model/filters.hpp"
 #include "core/model/image.hpp"
+#include "core/model/search.hpp"
 #include "core/model/transfer.hpp"
 #include "core/registry/credentials.hpp"
 #include "core/store/store.hpp"
@@ -90,6 +91,30 @@ struct PushOptions {
   bool compress = true;  // gzip uncompressed layers on the way out (registries expect compressed layers)
   std::optional<bool> tls_verify;
   registry::CredentialMap credentials;
+  bool by_digest = false;  // put the manifest under its digest, not a tag (a manifest list's instances)
+};
+
+// The image manifest a push in a given format would upload (layers gzipped as push gzips them), so a manifest list
+// can name the digest its instances will have in the registry.
+struct ImageManifest {
+  std::string image_id;  // hex
+  std::string media_type;
+  std::string digest;  // "sha256:..."
+  std::uint64_t size = 0;
+  std::string os;
+  std::string architecture;
+  std::string variant;
+};
+
+// An image search (podman search / docker search): "registry/term" searches that registry, a bare term every
+// unqualified-search registry.
+struct SearchOptions {
+  std::string term;
+  int limit = 0;           // per registry; 0 → 25
+  Filters filters;         // stars, is-official, is-automated (first value of each counts, as in podman)
+  bool list_tags = false;  // term names one repository: list its tags instead
+  std::optional<bool> tls_verify;
+  registry::CredentialMap credentials;
 };
 
 using TransferEmit = std::function<void(TransferEvent)>;
@@ -142,6 +167,14 @@ class ImageService {
   // Pushes the local image `name` to opts.destination (or its own name). Blobs the registry has are skipped
   // (HEAD), others mounted from a repository of the same registry when possible, else uploaded.
   void push(std::string_view name, const PushOptions& opts, const TransferEmit& emit, const sys::CancelToken& cancel);
+  // The manifest push(name, {format}) would upload; format as PushOptions::format. Gzips uncompressed layers to
+  // learn their digests (the copies are discarded).
+  ImageManifest push_manifest(std::string_view name, const std::string& format, ShortNamePolicy policy);
+  // Searches registries: the v1 search API where there is one, else the v2 catalog filtered by the term (as
+  // c/image's SearchRegistry). Results of registries that answered win over errors of others; only when every
+  // registry fails is the (first) error thrown, as "couldn't search registry \"R\": ..." with its kind (unavailable
+  // when unreachable). A bad filter → invalid_argument.
+  std::vector<SearchResult> search(const SearchOptions& opts) const;
   // Checks credentials against a registry (docker login through the daemon); unauthorized when refused.
   void login(const std::string& server, const registry::Credentials& credentials, std::optional<bool> tls_verify);
 

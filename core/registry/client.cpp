@@ -257,4 +257,35 @@ std::vector<std::string> RegistryClient::catalog() {
   return impl_->paged_list("/v2/_catalog", "repositories", "registry:catalog:*", context, {});
 }
 
+std::optional<std::vector<SearchHit>> RegistryClient::search_v1(std::string_view term, int limit) {
+  std::string context = "searching " + impl_->endpoint.host;
+  HttpRequest req;
+  req.url = impl_->url("/v1/search?q=" + detail::url_escape(term) + "&n=" + std::to_string(limit), context);
+  HttpResponse r = impl_->send(req, "", context);
+  if (r.status != 200) return std::nullopt;
+  auto doc = nlohmann::json::parse(r.body, nullptr, false);
+  if (!doc.is_object()) fail(Errc::unavailable, "invalid JSON from the registry", context);
+  std::vector<SearchHit> out;
+  auto results = doc.find("results");
+  if (results == doc.end() || !results->is_array()) return out;
+  auto str = [](const nlohmann::json& o, const char* key) {
+    auto it = o.find(key);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto flag = [](const nlohmann::json& o, const char* key) {
+    auto it = o.find(key);
+    return it != o.end() && it->is_boolean() && it->get<bool>();
+  };
+  for (const auto& hit : *results) {
+    if (!hit.is_object()) continue;
+    SearchHit h{.name = str(hit, "name"), .description = str(hit, "description")};
+    if (auto stars = hit.find("star_count"); stars != hit.end() && stars->is_number_integer())
+      h.stars = stars->get<std::int64_t>();
+    h.official = flag(hit, "is_official");
+    h.automated = flag(hit, "is_automated");
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
 }  // namespace berth::core::registry

@@ -34,6 +34,15 @@ struct Manifest {
 // Bytes done / total (total 0 when unknown) of one transfer.
 using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
+// One hit of the v1 search API (docker hub's GET /v1/search), with docker's JSON fields.
+struct SearchHit {
+  std::string name;  // as the registry spells it ("busybox", "library/busybox", "user/app")
+  std::string description;
+  std::int64_t stars = 0;  // star_count
+  bool official = false;   // is_official
+  bool automated = false;  // is_automated
+};
+
 class RegistryClient {
  public:
   // `cancel` (may be null) aborts transfers promptly: Errc::unavailable "cancelled".
@@ -70,6 +79,9 @@ class RegistryClient {
   std::vector<std::string> tags(std::string_view repo);
   // GET _catalog (all pages): what podman search falls back to on registries without a search API.
   std::vector<std::string> catalog();
+  // GET /v1/search?q=<term>&n=<limit>: the hits, or nullopt when the registry has no v1 search API (any answer
+  // but 200: c/image then falls back to the catalog). Unreachable → unavailable; a 200 without JSON → unavailable.
+  std::optional<std::vector<SearchHit>> search_v1(std::string_view term, int limit);
 
   const Endpoint& endpoint() const;
 

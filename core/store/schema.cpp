@@ -181,7 +181,18 @@ ALTER TABLE image_layers ADD COLUMN blob_media_type TEXT NOT NULL DEFAULT '';
 ALTER TABLE image_layers ADD COLUMN blob_size INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+// v3: manifest lists (podman manifest create/add/push). Kept apart from images: a list has no config or layers,
+// and `podman images` never needs them. entries_json holds the list's instances as core/manifests serializes them.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE manifest_lists (
+  id           TEXT PRIMARY KEY,
+  name         TEXT NOT NULL UNIQUE,
+  created      INTEGER NOT NULL,
+  entries_json TEXT NOT NULL DEFAULT '[]'
+);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
 
 std::string now_rfc3339() {
   time_t now = time(nullptr);
