@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "compat/shapes/images.hpp"
+#include "compat/shapes/transfer.hpp"
 
 namespace berth::api::shapes {
 namespace {
@@ -88,28 +89,16 @@ json image_data_json(const core::Image& image, std::string_view root) {
   return out;
 }
 
-std::string human_size(double size) {
-  static const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
-  int i = 0;
-  while (size >= 1000.0 && i < 8) {
-    size /= 1000.0;
-    ++i;
-  }
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.4g%s", size, units[i]);
-  return buf;
-}
-
 std::string image_tree(const core::Image& image, const std::vector<std::shared_ptr<const core::Image>>& all) {
   std::string out = "Image ID: " + image.id.substr(0, 12) + "\n";
   out += "Tags:     " + go_list(image.tags) + "\n";
-  out += "Size:     " + human_size(static_cast<double>(image.size)) + "\n";
+  out += "Size:     " + compat::shapes::human_size(static_cast<double>(image.size)) + "\n";
   out += "Image Layers\n";
   for (std::size_t i = 0; i < image.layers.size(); ++i) {
     const auto& layer = image.layers[i];
     out += i + 1 == image.layers.size() ? "└── " : "├── ";
     char size[32];
-    std::snprintf(size, sizeof size, "%7s", human_size(static_cast<double>(layer.size)).c_str());
+    std::snprintf(size, sizeof size, "%7s", compat::shapes::human_size(static_cast<double>(layer.size)).c_str());
     out += "ID: " + hex_of(layer.chain_id).substr(0, 12) + " Size: " + size;
     std::vector<std::string> top_of;
     for (const auto& other : all)

@@ -21,9 +21,6 @@ nlohmann::json oci_config_json(const core::ImageRunConfig& config);
 // GET /libpod/images/{name}/tree: podman's text tree; `all` supplies the "Top Layer of" names.
 std::string image_tree(const core::Image& image, const std::vector<std::shared_ptr<const core::Image>>& all);
 
-// go-units HumanSizeWithPrecision(size, 4): decimal units, "%.4g" ("1.988MB", "0B").
-std::string human_size(double size);
-
 // DELETE /libpod/images/{name} and /libpod/images/remove: {Deleted?, Untagged?, ExitCode, Errors}.
 nlohmann::json remove_report_json(const core::ImageRemoveReport& report, const std::vector<std::string>& errors,
                                   int exit_code, bool errors_null_when_empty);

@@ -347,6 +347,26 @@ void init_child_attributes(posix_spawnattr_t* attr, bool new_group) {
   posix_spawnattr_setsigdefault(attr, &defaults);
 }
 
+pid_t spawn_logged(const std::vector<std::string>& argv_in, const Env& env, const std::string& log_path) {
+  std::vector<std::string> argv = argv_in;
+  auto envs = child_environment(env);
+  auto cargv = c_strings(argv);
+  auto cenv = c_strings(envs);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawnattr_t attr;
+  init_child_attributes(&attr, /*new_group=*/false);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, cargv[0], &fa, &attr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
   std::vector<char*> out;
   for (auto& s : strings) out.push_back(s.data());

@@ -100,6 +100,10 @@ std::vector<std::string> child_environment(const Env& env);
 // The caller owns *attr and destroys it with posix_spawnattr_destroy.
 void init_child_attributes(posix_spawnattr_t* attr, bool new_group);
 
+// Starts argv (argv[0] a path) in this process group with stdin from /dev/null and stdout and stderr appended to
+// log_path; returns its pid. Throws std::runtime_error naming argv[0] when it cannot start.
+pid_t spawn_logged(const std::vector<std::string>& argv, const Env& env, const std::string& log_path);
+
 // argv/envp arrays for exec pointing into `strings` (which must outlive them), NULL-terminated.
 std::vector<char*> c_strings(std::vector<std::string>& strings);
 

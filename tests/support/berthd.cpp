@@ -245,25 +245,8 @@ void Berthd::spawn() {
     argv.insert(argv.end(), opts_.listen.begin(), opts_.listen.end());
   Env env = {{"HOME", dir_ + "/home"}, {"XDG_CONFIG_HOME", dir_ + "/home/.config"}};
   env.insert(env.end(), opts_.env.begin(), opts_.env.end());
-  auto envs = child_environment(env);
-
-  auto cargv = c_strings(argv);
-  auto cenv = c_strings(envs);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 2, 1);
-  posix_spawnattr_t attr;
-  init_child_attributes(&attr, /*new_group=*/false);
-  int rc = ::posix_spawn(&pid_, cargv[0], &fa, &attr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    pid_ = -1;
-    throw std::runtime_error("cannot run " + opts_.binary + ": " + std::strerror(rc));
-  }
+  pid_ = -1;
+  pid_ = spawn_logged(argv, env, log_path_);
 }
 
 // LISTEN_PID must name berthd itself, which posix_spawn cannot know before the exec: fork, then exec in the child.

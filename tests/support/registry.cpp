@@ -79,24 +79,7 @@ TestRegistry::TestRegistry(RegistryOptions options) : opts_(std::move(options)) 
   }
   std::string config_path = dir_.write("config.yml", config.str());
 
-  std::vector<std::string> argv = {"/usr/bin/docker-registry", "serve", config_path};
-  auto envs = child_environment({});
-  auto cargv = c_strings(argv);
-  auto cenv = c_strings(envs);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawnattr_t attr;
-  init_child_attributes(&attr, /*new_group=*/false);
-  int rc = ::posix_spawn(&pid_, cargv[0], &fa, &attr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    pid_ = -1;
-    throw std::runtime_error(std::string("cannot run docker-registry: ") + std::strerror(rc));
-  }
+  pid_ = spawn_logged({"/usr/bin/docker-registry", "serve", config_path}, {}, log_path_);
   mark_fixture_process(pid_, true);
   auto client = ApiClient::tcp("127.0.0.1", port_);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);

@@ -9,6 +9,7 @@
 
 #include "api/shapes/images.hpp"
 #include "compat/shapes/images.hpp"
+#include "compat/shapes/transfer.hpp"
 
 using nlohmann::json;
 namespace core = berth::core;
@@ -211,9 +212,9 @@ TEST_CASE("the libpod layer tree is podman's text", "[shapes][images]") {
   std::vector<std::shared_ptr<const core::Image>> all = {std::make_shared<core::Image>(img),
                                                          std::make_shared<core::Image>(other())};
   CHECK(json{{"Tree", api_shapes::image_tree(img, all)}} == golden("images_libpod_tree.json"));
-  CHECK(api_shapes::human_size(0) == "0B");
-  CHECK(api_shapes::human_size(1095) == "1.095kB");
-  CHECK(api_shapes::human_size(1987677) == "1.988MB");
+  CHECK(compat_shapes::human_size(0) == "0B");
+  CHECK(compat_shapes::human_size(1095) == "1.095kB");
+  CHECK(compat_shapes::human_size(1987677) == "1.988MB");
 }
 
 TEST_CASE("/system/df image parts match podman's in both trees", "[shapes][images]") {
