@@ -182,3 +182,25 @@ TEST_CASE("docker pull from a plain http registry is refused unless registries.c
   auto login = docker_stdin(d, {"login", "-u", "x", "--password-stdin", reg.host()}, {}, "y\n");
   CHECK(login.exit_code != 0);
 }
+
+TEST_CASE("docker pull over HTTPS trusts the registry's CA from certs.d, and refuses it without",
+          "[integration][registry-cli]") {
+  TestRegistry reg({.tls = true});
+  reg.push_image("test/busybox", "1");
+  std::string ref = reg.host() + "/test/busybox:1";
+  TempDir tmp;
+  {
+    // No registries.conf entry: the registry is secure, so only the certs.d CA can make the certificate trusted.
+    Berthd d(with_registries_conf(tmp, "", {{"CONTAINERS_CERTS_D", reg.certs_d()}}));
+    auto pull = docker_ok(d, {"pull", ref});
+    CHECK(has_line(pull.out, "Status: Downloaded newer image for " + ref));
+    CHECK(docker_inspect(d, "{{.Os}}", ref) == "linux");
+  }
+  {
+    TempDir empty_certs;
+    Berthd d(with_registries_conf(tmp, "", {{"CONTAINERS_CERTS_D", empty_certs.path()}}));
+    auto refused = docker_fails(d, {"pull", ref});
+    CHECK(mentions(refused.out + refused.err, "certificate"));
+    CHECK(trim(docker_ok(d, {"images", "-q"}).out).empty());
+  }
+}

@@ -30,6 +30,13 @@ std::string b64(std::string_view bytes) {
   return out;
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 RunResult must_run(const std::vector<std::string>& argv, std::string_view input = {}) {
   RunResult r = run(argv, {}, std::chrono::seconds(60), input);
   if (r.exit_code != 0) throw std::runtime_error(argv[0] + " failed: " + r.describe());
@@ -68,6 +75,14 @@ TestRegistry::TestRegistry(RegistryOptions options) : opts_(std::move(options)) 
   config << "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n"
          << "    rootdirectory: " << storage_ << "\n  delete:\n    enabled: true\n"
          << "http:\n  addr: 127.0.0.1:" << port_ << "\n  secret: berth-test-secret\n";
+  if (opts_.tls) {
+    cert_path_ = dir_.sub("cert.pem");
+    must_run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+              "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir_.sub("key.pem"), "-out", cert_path_});
+    config << "  tls:\n    certificate: " << cert_path_ << "\n    key: " << dir_.sub("key.pem") << "\n";
+    certs_d_ = dir_.sub("certs.d");
+    dir_.write("certs.d/" + host() + "/ca.crt", read_text(cert_path_));
+  }
   if (opts_.auth == RegistryAuth::htpasswd) {
     std::string line = must_run({"htpasswd", "-Bbn", opts_.user, opts_.password}).out;
     dir_.write("htpasswd", line);
@@ -81,7 +96,7 @@ TestRegistry::TestRegistry(RegistryOptions options) : opts_(std::move(options)) 
 
   pid_ = spawn_logged({"/usr/bin/docker-registry", "serve", config_path}, {}, log_path_);
   mark_fixture_process(pid_, true);
-  auto client = ApiClient::tcp("127.0.0.1", port_);
+  auto probe = client();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
     if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
@@ -90,7 +105,7 @@ TestRegistry::TestRegistry(RegistryOptions options) : opts_(std::move(options)) 
       throw std::runtime_error("docker-registry exited at start:\n" + log());
     }
     try {
-      client.request("GET", "/v2/");
+      probe.request("GET", "/v2/");
       return;
     } catch (const std::exception&) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -151,7 +166,11 @@ Response TestRegistry::request(std::string_view method, const std::string& path,
       }
   }
   if (std::string auth = auth_header(repo); !auth.empty()) headers.emplace_back("Authorization", auth);
-  return ApiClient::tcp("127.0.0.1", port_).request(method, path, body, headers);
+  return client().request(method, path, body, headers);
+}
+
+ApiClient TestRegistry::client() const {
+  return opts_.tls ? ApiClient::tls("127.0.0.1", port_, {.ca = cert_path_}) : ApiClient::tcp("127.0.0.1", port_);
 }
 
 std::string TestRegistry::push_blob(const std::string& repo, const std::string& bytes) const {

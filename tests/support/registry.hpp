@@ -20,6 +20,8 @@ struct RegistryOptions {
   RegistryAuth auth = RegistryAuth::none;
   std::string user = "berthuser";
   std::string password = "berthpass";
+  // HTTPS with a self-signed certificate for 127.0.0.1; clients trust it through certs_d() (CONTAINERS_CERTS_D).
+  bool tls = false;
 };
 
 // What push_image wrote. Digests are "sha256:<hex>".
@@ -61,6 +63,8 @@ class TestRegistry {
   // The file holding a blob's bytes in storage (corrupt it to test digest verification).
   std::string blob_path(const std::string& digest) const;
   std::string log() const;  // the registry's output
+  // With tls: a certs.d tree holding <host>/ca.crt, as podman and berthd read /etc/containers/certs.d.
+  const std::string& certs_d() const { return certs_d_; }
 
   // Pushes a busybox image as repo:tag through the registry API (authenticating itself when needed).
   PushedImage push_image(const std::string& repo, const std::string& tag, const PushImageOptions& options = {});
@@ -79,6 +83,8 @@ class TestRegistry {
   int port_ = 0;
   pid_t pid_ = -1;
   std::unique_ptr<TokenServer> tokens_;
+  std::string certs_d_, cert_path_;
+  ApiClient client() const;
 };
 
 // sha256 of bytes as "sha256:<hex>".
