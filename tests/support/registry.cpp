@@ -16,19 +16,14 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/registry/base64.hpp"
 #include "tests/support/berthd.hpp"
 #include "tests/support/registry_token.hpp"
 
 namespace berth::test {
 namespace {
 
-std::string b64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
+std::string b64(std::string_view bytes) { return core::registry::detail::base64_encode(bytes); }
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -17,16 +17,14 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "core/registry/base64.hpp"
+
 namespace berth::test {
 namespace {
 
-std::string b64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
+// The daemon's own codec: the fixture checks berthd with the same base64 it would use itself.
+using core::registry::detail::base64_encode;
+std::string b64(std::string_view bytes) { return base64_encode(bytes); }
 
 std::string b64url(std::string_view bytes) {
   std::string s = b64(bytes);
@@ -35,19 +33,7 @@ std::string b64url(std::string_view bytes) {
   return s;
 }
 
-std::string unb64(std::string_view text) {
-  std::string out(3 * text.size() / 4 + 1, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return {};
-  std::size_t len = static_cast<std::size_t>(n);
-  if (text.ends_with("=="))
-    len -= 2;
-  else if (text.ends_with("="))
-    len -= 1;
-  out.resize(len);
-  return out;
-}
+std::string unb64(std::string_view text) { return core::registry::detail::base64_decode(text).value_or(""); }
 
 std::string url_decode(std::string_view s) {
   std::string out;
