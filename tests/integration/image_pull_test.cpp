@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/images/service.hpp"
+#include "tests/support/error_of.hpp"
 #include "tests/support/registry.hpp"
 #include "tests/unit/image_test_support.hpp"
 
@@ -24,6 +25,9 @@ using berth::test::PushImageOptions;
 using berth::test::RegistryAuth;
 using berth::test::TestRegistry;
 using Kind = TransferEvent::Kind;
+
+using berth::test::code_of;
+using berth::test::error_of;
 
 namespace {
 
@@ -58,16 +62,6 @@ PullOptions pull_of(const std::string& ref) {
 }
 
 std::string hex(const std::string& digest) { return digest.substr(7); }
-
-Errc code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  FAIL("no error thrown");
-  return Errc::internal;
-}
 
 std::size_t blob_count(const ImageFixture& fx) {
   std::size_t n = 0;

@@ -19,6 +19,7 @@
 #include "core/registry/credentials.hpp"
 #include "core/registry/endpoints.hpp"
 #include "tests/support/berthd.hpp"
+#include "tests/support/error_of.hpp"
 #include "tests/support/registry.hpp"
 
 namespace berth::test {
@@ -32,18 +33,6 @@ using core::registry::Endpoint;
 using core::registry::RegistryClient;
 
 Endpoint plain(const TestRegistry& r) { return Endpoint{r.host(), "", true, ""}; }
-
-// Runs `f` and returns the Error it throws (failing the test when it throws none).
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("no core::Error was thrown");
-  throw std::logic_error("unreachable");
-}
 
 std::string collect(RegistryClient& c, const std::string& repo, const std::string& digest) {
   std::string out;

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/images/digest.hpp"
+#include "tests/support/error_of.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using berth::core::Errc;
@@ -18,6 +19,9 @@ using berth::core::images::Digest;
 using berth::core::images::Sha256;
 using berth::test::TempDir;
 
+using berth::test::code_of;
+using berth::test::error_of;
+
 namespace {
 
 constexpr const char* kEmpty = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -27,16 +31,6 @@ std::size_t count_files(const std::string& dir) {
   std::size_t n = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
   return n;
-}
-
-Errc code_of(auto&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  FAIL("expected an Error");
-  return Errc::internal;
 }
 
 }  // namespace

@@ -10,6 +10,10 @@
 #include "core/images/layer_store.hpp"
 #include "core/images/resolve.hpp"
 #include "core/time.hpp"
+#include "tests/support/error_of.hpp"
+
+using berth::test::code_of;
+using berth::test::error_of;
 
 namespace {
 
@@ -18,16 +22,6 @@ using berth::core::Error;
 using berth::core::Image;
 using berth::core::ImageRunConfig;
 namespace images = berth::core::images;
-
-Errc code_of(auto&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  FAIL("expected an Error");
-  return Errc::internal;
-}
 
 ImageRunConfig changed(std::vector<std::string> changes) {
   ImageRunConfig rc;

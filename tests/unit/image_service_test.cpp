@@ -9,7 +9,11 @@
 #include "core/error.hpp"
 #include "core/images/digest.hpp"
 #include "core/images/service.hpp"
+#include "tests/support/error_of.hpp"
 #include "tests/unit/image_test_support.hpp"
+
+using berth::test::code_of;
+using berth::test::error_of;
 
 namespace {
 
@@ -34,17 +38,6 @@ std::size_t count_entries(const std::string& dir) {
   std::size_t n = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
   return n;
-}
-
-template <class F>
-Error error_of(F&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected an Error");
-  return Error(Errc::internal, "", "");
 }
 
 std::string blob_path(const ImageFixture& f, const std::string& digest) {

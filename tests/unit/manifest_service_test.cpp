@@ -6,7 +6,10 @@
 #include "core/error.hpp"
 #include "core/images/media_types.hpp"
 #include "core/manifests/service.hpp"
+#include "tests/support/error_of.hpp"
 #include "tests/unit/image_test_support.hpp"
+
+using berth::test::code_of;
 
 namespace {
 
@@ -16,17 +19,6 @@ using berth::core::images::ShortNamePolicy;
 using berth::core::manifests::ManifestService;
 using berth::test::ImageFixture;
 namespace media_types = berth::core::images::media_types;
-
-template <class F>
-Errc error_code(F&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  FAIL("expected an Error");
-  return Errc::internal;
-}
 
 struct Fixture : ImageFixture {
   ManifestService manifests{config, *store, *images};
@@ -50,7 +42,7 @@ TEST_CASE("manifest lists: create, add, inspect, remove, delete", "[manifests]")
   CHECK(f.manifests.exists(id));
   CHECK(f.manifests.exists(id.substr(0, 12)));
   CHECK_FALSE(f.manifests.exists("other"));
-  CHECK(error_code([&] { f.manifests.create("mylist", {}, {}); }) == Errc::conflict);
+  CHECK(code_of([&] { f.manifests.create("mylist", {}, {}); }) == Errc::conflict);
   CHECK(f.manifests.create("mylist", {}, {.amend = true}) == id);
 
   auto doc = nlohmann::json::parse(f.manifests.inspect("mylist"));
@@ -83,9 +75,9 @@ TEST_CASE("manifest lists: create, add, inspect, remove, delete", "[manifests]")
   f.manifests.annotate("mylist", pm.digest, {.variant = "z"});
   CHECK(f.manifests.get("mylist").entries[1].variant == "z");
 
-  CHECK(error_code([&] { f.manifests.add("mylist", {"containers-storage:nope"}, {}); }) == Errc::not_found);
-  CHECK(error_code([&] { f.manifests.remove("mylist", "sha256:" + std::string(64, 'a')); }) == Errc::not_found);
-  CHECK(error_code([&] { f.manifests.remove("mylist", "bad"); }) == Errc::invalid_argument);
+  CHECK(code_of([&] { f.manifests.add("mylist", {"containers-storage:nope"}, {}); }) == Errc::not_found);
+  CHECK(code_of([&] { f.manifests.remove("mylist", "sha256:" + std::string(64, 'a')); }) == Errc::not_found);
+  CHECK(code_of([&] { f.manifests.remove("mylist", "bad"); }) == Errc::invalid_argument);
   CHECK(f.manifests.remove("mylist", pm.digest) == id);
   CHECK(f.manifests.get("mylist").entries.size() == 1);
 
@@ -93,8 +85,8 @@ TEST_CASE("manifest lists: create, add, inspect, remove, delete", "[manifests]")
   CHECK(report.deleted == std::vector<std::string>{id});
   CHECK(report.untagged == std::vector<std::string>{"localhost/mylist:latest"});
   CHECK_FALSE(f.manifests.exists("mylist"));
-  CHECK(error_code([&] { f.manifests.inspect("mylist"); }) == Errc::not_found);
-  CHECK(error_code([&] { f.manifests.remove_list("mylist"); }) == Errc::not_found);
+  CHECK(code_of([&] { f.manifests.inspect("mylist"); }) == Errc::not_found);
+  CHECK(code_of([&] { f.manifests.remove_list("mylist"); }) == Errc::not_found);
 }
 
 TEST_CASE("manifest lists: create seeds images, survives a restart, refuses bad names", "[manifests]") {
@@ -107,7 +99,7 @@ TEST_CASE("manifest lists: create seeds images, survives a restart, refuses bad 
   CHECK(list.id == id);
   REQUIRE(list.entries.size() == 1);
   CHECK(list.entries[0].image_id == amd);
-  CHECK(error_code([&] { again.create("Bad:Name", {}, {}); }) == Errc::invalid_argument);
+  CHECK(code_of([&] { again.create("Bad:Name", {}, {}); }) == Errc::invalid_argument);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "core/images/image_config.hpp"
 #include "core/images/media_types.hpp"
 #include "core/images/stream_digest.hpp"
+#include "tests/support/error_of.hpp"
 #include "tests/unit/image_test_support.hpp"
 
 namespace mt = berth::core::images::media_types;
@@ -29,6 +30,9 @@ using berth::core::images::select_platform;
 using berth::core::images::Sha256;
 using berth::core::images::wanted_platform;
 using nlohmann::json;
+
+using berth::test::code_of;
+using berth::test::error_of;
 
 namespace {
 
@@ -62,16 +66,6 @@ json busybox_list() {
                                      entry('3', "linux", "arm", "v6"), entry('4', "linux", "arm", "v7"),
                                      entry('5', "linux", "arm64", "v8"), entry('6', "linux", "386"),
                                      entry('7', "unknown", "unknown")})}};
-}
-
-Errc code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  FAIL("no error thrown");
-  return Errc::internal;
 }
 
 }  // namespace

@@ -6,8 +6,12 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "tests/support/error_of.hpp"
 
 using namespace berth;
+
+using berth::test::code_of;
+using berth::test::error_of;
 
 namespace {
 
@@ -31,15 +35,6 @@ std::string b64url(std::string_view in) {
     out += "=";
   }
   return out;
-}
-
-core::Errc code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const core::Error& e) {
-    return e.code();
-  }
-  return core::Errc::internal;
 }
 
 }  // namespace

@@ -13,11 +13,14 @@
 #include "core/store/db.hpp"
 #include "core/store/root_lock.hpp"
 #include "core/store/schema.hpp"
+#include "tests/support/error_of.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace store = berth::core::store;
 using berth::core::Errc;
 using berth::core::Error;
+
+using berth::test::error_of;
 
 namespace {
 
@@ -33,18 +36,6 @@ std::int64_t query_int(store::Db& db, const std::string& sql) {
   auto st = db.prepare(sql);
   REQUIRE(st->step());
   return st->column_int64(0);
-}
-
-// Runs f, which must throw core::Error; returns it for inspection.
-template <class F>
-Error catch_error(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("no core::Error thrown");
-  throw std::logic_error("unreachable");
 }
 
 void make_table(store::Db& db) { db.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)"); }
@@ -129,12 +120,12 @@ TEST_CASE("sqlite errors become core errors", "[store]") {
   store::Db db(dir.sub("x.db"));
   make_table(db);
 
-  auto bad_sql = catch_error([&] { db.prepare("SELECT nope FROM t"); });
+  auto bad_sql = error_of([&] { db.prepare("SELECT nope FROM t"); });
   CHECK(bad_sql.code() == Errc::internal);
   CHECK(bad_sql.cause() == "no such column: nope");
 
   db.exec("INSERT INTO t VALUES (1, 'a')");
-  auto dup = catch_error([&] { db.prepare("INSERT INTO t VALUES (1, 'b')")->run(); });
+  auto dup = error_of([&] { db.prepare("INSERT INTO t VALUES (1, 'b')")->run(); });
   CHECK(dup.code() == Errc::internal);
   CHECK_THAT(dup.cause(), Catch::Contains("UNIQUE constraint failed"));
 
@@ -142,7 +133,7 @@ TEST_CASE("sqlite errors become core errors", "[store]") {
     store::Db other(dir.sub("x.db"));
     other.set_busy_timeout(std::chrono::milliseconds(50));
     store::Tx holding(db);
-    auto busy = catch_error([&] { store::Tx tx(other); });
+    auto busy = error_of([&] { store::Tx tx(other); });
     CHECK(busy.code() == Errc::unavailable);
     CHECK(busy.cause() == "database is locked");
   }
@@ -174,7 +165,7 @@ TEST_CASE("tx commits on commit() and rolls back otherwise", "[store]") {
   CHECK(query_int(db, "SELECT count(*) FROM t") == 1);
   CHECK(query_text(db, "SELECT v FROM t") == "kept");
 
-  auto nested = catch_error([&] {
+  auto nested = error_of([&] {
     store::Tx outer(db);
     store::Tx inner(db);
   });
@@ -213,7 +204,7 @@ TEST_CASE("schema enforces foreign keys", "[store]") {
   TempDir dir;
   store::Db db(dir.sub("x.db"));
   store::migrate(db);
-  auto orphan = catch_error(
+  auto orphan = error_of(
       [&] { db.exec("INSERT INTO containers(id, name, created, config_json) VALUES ('c1', 'web', 0, '{}')"); });
   CHECK_THAT(orphan.cause(), Catch::Contains("FOREIGN KEY"));
 
@@ -232,7 +223,7 @@ TEST_CASE("a database newer than this berthd is refused", "[store]") {
     store::Db db(dir.sub("berth.db"));
     db.exec("PRAGMA user_version = " + std::to_string(newer));
   }
-  auto e = catch_error([&] { store::Store s(dir.path()); });
+  auto e = error_of([&] { store::Store s(dir.path()); });
   CHECK(e.code() == Errc::unavailable);
   CHECK(e.message() == "database " + dir.sub("berth.db") + " has schema version " + std::to_string(newer) +
                            ", this berthd knows up to " + std::to_string(store::known_schema_version()) +
@@ -252,14 +243,14 @@ TEST_CASE("root lock creates the root and excludes a second holder", "[store]") 
     REQUIRE(stat(root.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0700);
 
-    auto e = catch_error([&] { store::RootLock again(root); });
+    auto e = error_of([&] { store::RootLock again(root); });
     CHECK(e.code() == Errc::conflict);
     CHECK(e.message() == "another berthd is using root " + root + " (lock " + root + "/berth.lock held by pid " +
                              std::to_string(getpid()) + ")");
 
     store::RootLock moved(std::move(lock));  // the lock travels with the object
     CHECK(moved.root() == root);
-    CHECK(catch_error([&] { store::RootLock again(root); }).code() == Errc::conflict);
+    CHECK(error_of([&] { store::RootLock again(root); }).code() == Errc::conflict);
   }
   store::RootLock after(root);  // released by the moved-to destructor
 }
@@ -275,7 +266,7 @@ TEST_CASE("store opens, migrates, locks and keeps data across reopen", "[store]"
     CHECK(store::schema_version(s.db()) == store::known_schema_version());
     CHECK(query_text(s.db(), "PRAGMA journal_mode") == "wal");
 
-    auto e = catch_error([&] { store::Store second(root); });
+    auto e = error_of([&] { store::Store second(root); });
     CHECK(e.code() == Errc::conflict);
     CHECK_THAT(e.message(), Catch::Contains("held by pid " + std::to_string(getpid())));
 
