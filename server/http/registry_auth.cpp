@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/registry/base64.hpp"
 
 namespace berth::http {
 namespace {
@@ -13,15 +14,6 @@ namespace registry = core::registry;
 
 constexpr std::string_view kAuthHeader = "X-Registry-Auth";
 constexpr std::string_view kConfigHeader = "X-Registry-Config";
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
 
 std::string string_field(const nlohmann::json& config, const char* key) {
   auto it = config.find(key);
@@ -63,33 +55,10 @@ bool absent(std::string_view value) { return value.empty() || value == "null"; }
 }  // namespace
 
 std::string base64_decode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  std::uint32_t bits = 0;
-  int count = 0;
-  std::size_t i = 0;
-  for (; i < in.size() && in[i] != '='; ++i) {
-    int v = base64_value(in[i]);
-    if (v < 0) core::fail(core::Errc::invalid_argument, "illegal base64 data at input byte " + std::to_string(i));
-    bits = (bits << 6) | static_cast<std::uint32_t>(v);
-    if (++count == 4) {
-      out += static_cast<char>((bits >> 16) & 0xff);
-      out += static_cast<char>((bits >> 8) & 0xff);
-      out += static_cast<char>(bits & 0xff);
-      bits = 0;
-      count = 0;
-    }
-  }
-  if (count == 1) core::fail(core::Errc::invalid_argument, "illegal base64 data at input byte " + std::to_string(i));
-  if (count == 2) out += static_cast<char>((bits >> 4) & 0xff);
-  if (count == 3) {
-    out += static_cast<char>((bits >> 10) & 0xff);
-    out += static_cast<char>((bits >> 2) & 0xff);
-  }
-  for (; i < in.size(); ++i)  // only padding may follow
-    if (in[i] != '=')
-      core::fail(core::Errc::invalid_argument, "illegal base64 data at input byte " + std::to_string(i));
-  return out;
+  std::size_t bad = 0;
+  auto out = core::registry::detail::base64_decode(in, &bad);
+  if (!out) core::fail(core::Errc::invalid_argument, "illegal base64 data at input byte " + std::to_string(bad));
+  return *out;
 }
 
 registry::Credentials credentials_from_auth_config(const nlohmann::json& config) {
