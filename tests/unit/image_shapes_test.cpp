@@ -10,60 +10,21 @@
 #include "api/shapes/images.hpp"
 #include "compat/shapes/images.hpp"
 #include "compat/shapes/transfer.hpp"
+#include "tests/unit/golden_shape.hpp"
 
 using nlohmann::json;
 namespace core = berth::core;
 namespace compat_shapes = berth::compat::shapes;
 namespace api_shapes = berth::api::shapes;
+using berth::test::golden;
 
 namespace {
 
-json golden(const std::string& name) {
-  std::ifstream in(std::string(BERTH_GOLDEN_DIR) + "/podman-4.3.1/" + name);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return json::parse(ss.str());
-}
-
-std::string kind(const json& v) {
-  if (v.is_null()) return "null";
-  if (v.is_boolean()) return "bool";
-  if (v.is_number_float()) return "float";
-  if (v.is_number()) return "integer";
-  if (v.is_string()) return "string";
-  if (v.is_array()) return "array";
-  return "object";
-}
-
-// Where podman has null (a Go nil slice or map) any type is accepted; arrays compare each of our elements with the
-// golden's first. Objects whose keys are data (labels, graph-driver paths) are not compared key by key.
-void compare(const json& want, const json& got, const std::string& path, std::vector<std::string>& problems) {
-  if (want.is_null()) return;
-  if (kind(want) != kind(got)) {
-    problems.push_back(path + ": podman has " + kind(want) + ", we have " + kind(got));
-    return;
-  }
-  if (want.is_array()) {
-    if (!want.empty())
-      for (const auto& item : got) compare(want.front(), item, path + "/*", problems);
-    return;
-  }
-  bool data_keys = path.ends_with("/Labels") || path == "/GraphDriver/Data";
-  if (!want.is_object() || data_keys) return;
-  for (const auto& [key, value] : want.items()) {
-    if (!got.contains(key))
-      problems.push_back(path + "/" + key + ": missing");
-    else
-      compare(value, got[key], path + "/" + key, problems);
-  }
-  for (const auto& [key, value] : got.items())
-    if (!want.contains(key)) problems.push_back(path + "/" + key + ": not in podman's answer");
-}
+// Objects whose keys are data (labels, graph-driver paths), not fields.
+bool data_keys(const std::string& path) { return path.ends_with("/Labels") || path == "/GraphDriver/Data"; }
 
 void check_shape(const json& want, const json& got) {
-  std::vector<std::string> problems;
-  compare(want, got, "", problems);
+  std::vector<std::string> problems = berth::test::shape_problems(want, got, data_keys);
   INFO(got.dump(2));
   for (const auto& p : problems) INFO(p);
   CHECK(problems.empty());

@@ -12,31 +12,14 @@
 #include "api/shapes/system.hpp"
 #include "compat/shapes/system.hpp"
 #include "server/http/headers.hpp"
+#include "tests/unit/golden_shape.hpp"
 
 using nlohmann::json;
 namespace core = berth::core;
+using berth::test::golden;
+using berth::test::golden_text;
 
 namespace {
-
-std::string golden_text(const std::string& name) {
-  std::ifstream in(std::string(BERTH_GOLDEN_DIR) + "/podman-4.3.1/" + name);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-json golden(const std::string& name) { return json::parse(golden_text(name)); }
-
-std::string kind(const json& v) {
-  if (v.is_null()) return "null";
-  if (v.is_boolean()) return "bool";
-  if (v.is_number_float()) return "float";
-  if (v.is_number()) return "integer";
-  if (v.is_string()) return "string";
-  if (v.is_array()) return "array";
-  return "object";
-}
 
 // Objects whose keys are data (Go maps), not fields: each of our values is checked against the golden's value of
 // the same key, else its first value, and keys may differ. Paths use "*" for any array element.
@@ -49,41 +32,8 @@ const std::set<std::string> kMaps = {
     "/store/graphStatus",            //
 };
 
-// Appends every difference between the golden document's shape and ours. Where podman has null, any type is
-// accepted (a Go nil slice or map; we may send a value). Arrays: each of our elements against the golden's first.
-void compare(const json& want, const json& got, const std::string& path, std::vector<std::string>& problems) {
-  if (want.is_null()) return;
-  if (kind(want) != kind(got)) {
-    problems.push_back(path + ": podman has " + kind(want) + ", we have " + kind(got));
-    return;
-  }
-  if (want.is_array()) {
-    if (want.empty()) return;
-    for (const auto& item : got) compare(want.front(), item, path + "/*", problems);
-    return;
-  }
-  if (!want.is_object()) return;
-  if (kMaps.count(path)) {
-    if (want.empty()) return;
-    for (const auto& [key, value] : got.items())
-      compare(want.contains(key) ? want[key] : want.begin().value(), value, path + "/" + key, problems);
-    return;
-  }
-  for (const auto& [key, value] : want.items()) {
-    if (!got.contains(key)) {
-      problems.push_back(path + "/" + key + ": missing");
-      continue;
-    }
-    compare(value, got[key], path + "/" + key, problems);
-  }
-  for (const auto& [key, value] : got.items())
-    if (!want.contains(key)) problems.push_back(path + "/" + key + ": not in podman's answer");
-}
-
 std::vector<std::string> shape_problems(const json& want, const json& got) {
-  std::vector<std::string> problems;
-  compare(want, got, "", problems);
-  return problems;
+  return berth::test::shape_problems(want, got, [](const std::string& path) { return kMaps.count(path) > 0; });
 }
 
 core::Registry registry(std::string prefix, std::string location, bool insecure, bool blocked,

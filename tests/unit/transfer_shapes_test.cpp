@@ -3,11 +3,13 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "api/shapes/transfer.hpp"
 #include "compat/shapes/transfer.hpp"
+#include "tests/unit/golden_shape.hpp"
 
 using nlohmann::json;
 namespace core = berth::core;
@@ -18,8 +20,7 @@ using Kind = core::TransferEvent::Kind;
 namespace {
 
 std::vector<std::string> golden_lines(const std::string& name) {
-  std::ifstream in(std::string(BERTH_GOLDEN_DIR) + "/podman-4.3.1/" + name);
-  REQUIRE(in.good());
+  std::istringstream in(berth::test::golden_text(name));
   std::vector<std::string> out;
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) out.push_back(line);
