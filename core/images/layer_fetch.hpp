@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "core/images/archive_codec.hpp"
 #include "core/images/blob_store.hpp"
+#include "core/images/layer_store.hpp"
 #include "core/images/manifest.hpp"
 #include "core/registry/client.hpp"
 
@@ -22,14 +24,20 @@ struct FetchedLayer {
   Compression compression = Compression::none;
   std::optional<Digest> diff_id;  // nullopt when the blob did not decode (decode_error says why)
   std::string decode_error;
+  // With extract_into: the layer extracted from the same decode (not yet synced), or why that failed.
+  std::optional<StagedLayer> staged;
+  std::exception_ptr extract_error;
 };
 
 // Streams the blob `desc` names from `repo` into `blobs` through a BlobWriter (committed only when its digest and
-// size match the descriptor), hashing its decompressed bytes on the way. `progress(done)` follows every chunk;
-// `check()` runs before each chunk is kept and throws to abort (cancellation, a sibling layer's failure).
+// size match the descriptor), hashing its decompressed bytes on the way and, with `extract_into`, extracting them
+// into a staged layer on a thread of its own, so a pulled layer is decompressed once. `progress(done)` follows
+// every chunk; `check()` runs before each chunk is kept and throws to abort (cancellation, a sibling layer's
+// failure). A blob whose size or digest is wrong throws; decode and extraction failures are returned, for the
+// caller to report after the diff_id check.
 FetchedLayer fetch_layer(registry::RegistryClient& client, std::string_view repo, const Descriptor& desc,
-                         const BlobStore& blobs, const std::function<void(std::uint64_t done)>& progress,
-                         const std::function<void()>& check);
+                         const BlobStore& blobs, const LayerStore* extract_into,
+                         const std::function<void(std::uint64_t done)>& progress, const std::function<void()>& check);
 
 // A config blob into memory, verified against the descriptor; larger than 16 MiB → invalid_argument.
 std::string fetch_small_blob(registry::RegistryClient& client, std::string_view repo, const Descriptor& desc);

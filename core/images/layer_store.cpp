@@ -85,6 +85,16 @@ std::vector<std::string> chain_ids(const std::vector<std::string>& diff_ids) {
 StagedLayer::StagedLayer(StagedLayer&& other) noexcept
     : store_(std::exchange(other.store_, nullptr)), tmp_(std::exchange(other.tmp_, {})), size_(other.size_) {}
 
+StagedLayer& StagedLayer::operator=(StagedLayer&& other) noexcept {
+  if (this != &other) {
+    if (store_ != nullptr && !tmp_.empty()) store_->discard(tmp_);
+    store_ = std::exchange(other.store_, nullptr);
+    tmp_ = std::exchange(other.tmp_, {});
+    size_ = other.size_;
+  }
+  return *this;
+}
+
 StagedLayer::~StagedLayer() {
   if (store_ != nullptr && !tmp_.empty()) store_->discard(tmp_);
 }
@@ -128,10 +138,13 @@ StagedLayer LayerStore::stage(int fd) const {
   StagedLayer staged(this, name, 0);
   if (::mkdir((path + "/diff").c_str(), 0755) != 0) fail_errno("mkdir", path + "/diff", errno);
   LayerStats stats = extract_layer(fd, path + "/diff");
-  sys::Fd dir = open_dir(layers_dir());
-  if (::syncfs(dir.get()) != 0) fail_errno("syncfs", layers_dir(), errno);
   staged.size_ = stats.bytes;
   return staged;
+}
+
+void LayerStore::sync() const {
+  sys::Fd dir = open_dir(layers_dir());
+  if (::syncfs(dir.get()) != 0) fail_errno("syncfs", layers_dir(), errno);
 }
 
 std::optional<LayerRow> LayerStore::find(store::Db& db, const std::string& chain_id) const {

@@ -18,7 +18,7 @@ class LayerStore;
 class StagedLayer {
  public:
   StagedLayer(StagedLayer&& other) noexcept;
-  StagedLayer& operator=(StagedLayer&&) = delete;
+  StagedLayer& operator=(StagedLayer&& other) noexcept;  // drops (removes) what this one held
   StagedLayer(const StagedLayer&) = delete;
   StagedLayer& operator=(const StagedLayer&) = delete;
   ~StagedLayer();
@@ -54,9 +54,13 @@ class LayerStore {
   // without a row (a crash between rename and commit). Returns how many directories were removed.
   std::size_t sweep(store::Store& store) const;
 
-  // Extracts a (plain/gzip/zstd) tar from fd into a fresh tmp dir and syncfs's the filesystem once, so a committed
-  // row never points at data still in the page cache. Failures remove the tmp dir and propagate.
+  // Extracts a (plain/gzip/zstd) tar from fd (a file or a pipe) into a fresh tmp dir. Failures remove the tmp dir
+  // and propagate. Call sync() once after staging and before commit().
   StagedLayer stage(int fd) const;
+
+  // syncfs on the layers' filesystem, so a committed row never points at data still in the page cache. One call
+  // covers every layer staged before it.
+  void sync() const;
 
   // Inside the caller's write transaction: when chain_id already has a row it is reused (the staged dir stays with
   // `staged` and goes when it is dropped); else the next dir_id is allocated, the tmp dir renamed to it and the row

@@ -161,6 +161,7 @@ class ImageService::Impl::Pull {
     impl_.blobs.put(top.bytes);
     std::string config_json = fetch_small_blob(client, src.repo, image.config);
     impl_.blobs.put(config_json);
+    impl_.locations.record(image.config.digest, src.endpoint, src.repo);
     ImageConfigFacts facts = parse_image_config(config_json);
     std::string id = Sha256::of(config_json).hex();
     auto index = impl_.images.index();
@@ -173,7 +174,8 @@ class ImageService::Impl::Pull {
       if (!j.dup)
         message("Copying blob " + j.desc.digest.str() + (have || j.present ? " skipped: already exists" : ""));
     }
-    if (!have) download_layers(jobs, {src, creds, cancel_, impl_.blobs, emit_});
+    std::vector<std::optional<StagedLayer>> staged;
+    if (!have) staged = download_layers(jobs, {src, creds, cancel_, impl_.blobs, impl_.layers, impl_.locations, emit_});
     checkpoint();
     message("Copying config " + image.config.digest.str());
 
@@ -204,7 +206,7 @@ class ImageService::Impl::Pull {
         completed[i] = true;
       }
     };
-    LoadedImage loaded = impl_.commit(ni, on_layer);
+    LoadedImage loaded = impl_.commit(ni, on_layer, std::move(staged));
     // Layers whose extracted form was already here (reached by another chain) need no extraction.
     for (std::size_t i = 0; i < jobs.size() && !have; ++i) {
       if (!completed[i] && !jobs[i].present && !jobs[i].dup) layer(short_hex(jobs[i].desc.digest), "Pull complete");

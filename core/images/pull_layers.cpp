@@ -5,6 +5,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/error.hpp"
@@ -21,9 +22,10 @@ struct Aborted {};
 
 class Downloader {
  public:
-  Downloader(const std::vector<LayerJob>& jobs, const LayerDownload& ctx) : jobs_(jobs), ctx_(ctx) {}
+  Downloader(const std::vector<LayerJob>& jobs, const LayerDownload& ctx)
+      : jobs_(jobs), ctx_(ctx), staged_(jobs.size()) {}
 
-  void run() {
+  std::vector<std::optional<StagedLayer>> run() {
     for (std::size_t i = 0; i < jobs_.size(); ++i) {
       if (jobs_[i].dup) continue;
       if (jobs_[i].present) {
@@ -41,6 +43,7 @@ class Downloader {
     for (auto& t : pool) t.join();
     if (ctx_.cancel.cancelled()) pull_cancelled();
     if (failure_) std::rethrow_exception(failure_);
+    return std::move(staged_);
   }
 
  private:
@@ -82,7 +85,8 @@ class Downloader {
     auto progress = [&](std::uint64_t done) {
       if (throttle.due(done)) say(i, "Downloading", done, job.desc.size);
     };
-    FetchedLayer got = fetch_layer(client, ctx_.source.repo, job.desc, ctx_.blobs, progress, [this] { check(); });
+    FetchedLayer got = fetch_layer(client, ctx_.source.repo, job.desc, ctx_.blobs, job.extract ? &ctx_.layers : nullptr,
+                                   progress, [this] { check(); });
     say(i, "Verifying Checksum");
     std::string context = "layer " + job.desc.digest.str();
     if (!got.diff_id) fail(Errc::invalid_argument, "cannot decompress: " + got.decode_error, context);
@@ -91,6 +95,18 @@ class Downloader {
            "diff_id mismatch: the config says " + job.diff_id.str() + ", the layer is " + got.diff_id->str(), context);
     }
     say(i, "Download complete");
+    ctx_.locations.record(job.desc.digest, ctx_.source.endpoint, ctx_.source.repo);
+    if (got.extract_error) {
+      try {
+        std::rethrow_exception(got.extract_error);
+      } catch (const Error& e) {
+        throw e.wrap("layer " + job.diff_id.str());
+      }
+    }
+    if (got.staged) {
+      say(i, "Extracting", job.desc.size, job.desc.size);
+      staged_[i] = std::move(got.staged);  // each thread writes its own jobs' slots
+    }
   }
 
   const std::vector<LayerJob>& jobs_;
@@ -101,6 +117,7 @@ class Downloader {
   std::mutex emit_mutex_;
   std::mutex failure_mutex_;
   std::exception_ptr failure_;
+  std::vector<std::optional<StagedLayer>> staged_;
 };
 
 }  // namespace
@@ -113,14 +130,22 @@ std::vector<LayerJob> plan_layers(const std::vector<Descriptor>& layers, const s
     fail(Errc::invalid_argument, "the manifest has " + std::to_string(layers.size()) + " layers but the config " +
                                      std::to_string(diff_ids.size()) + " diff_ids");
   }
-  // What earlier pulls, loads and imports learnt about blobs: blob digest → diff_id.
+  // What earlier pulls, loads and imports learnt about blobs (blob digest → diff_id) and which extracted layers
+  // (chain IDs) local images hold.
   std::map<std::string, std::string> known;
-  for (const auto& [id, img] : index.by_id)
-    for (const auto& l : img->layers) known.emplace(l.blob_digest, l.diff_id);
+  std::set<std::string> extracted;
+  for (const auto& [id, img] : index.by_id) {
+    for (const auto& l : img->layers) {
+      known.emplace(l.blob_digest, l.diff_id);
+      extracted.insert(l.chain_id);
+    }
+  }
+  for (const auto& d : diff_ids)
+    if (!Digest::valid(d)) fail(Errc::invalid_argument, "invalid diff_id \"" + d + "\"", "config");
+  std::vector<std::string> chains = chain_ids(diff_ids);
   std::vector<LayerJob> jobs;
   std::map<std::string, std::size_t> first;
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    if (!Digest::valid(diff_ids[i])) fail(Errc::invalid_argument, "invalid diff_id \"" + diff_ids[i] + "\"", "config");
     LayerJob job{.desc = layers[i], .diff_id = Digest::parse(diff_ids[i])};
     std::string blob = layers[i].digest.str();
     if (auto it = first.find(blob); it != first.end()) {
@@ -132,12 +157,15 @@ std::vector<LayerJob> plan_layers(const std::vector<Descriptor>& layers, const s
       auto k = known.find(blob);
       bool diff_known = (k != known.end() && k->second == diff_ids[i]) || blob == diff_ids[i];
       job.present = diff_known && blobs.has(layers[i].digest);
+      job.extract = !job.present && !extracted.contains(chains[i]);
     }
     jobs.push_back(std::move(job));
   }
   return jobs;
 }
 
-void download_layers(const std::vector<LayerJob>& jobs, const LayerDownload& ctx) { Downloader(jobs, ctx).run(); }
+std::vector<std::optional<StagedLayer>> download_layers(const std::vector<LayerJob>& jobs, const LayerDownload& ctx) {
+  return Downloader(jobs, ctx).run();
+}
 
 }  // namespace berth::core::images

@@ -5,10 +5,12 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/images/blob_locations.hpp"
 #include "core/images/blob_store.hpp"
 #include "core/images/image_store.hpp"
 #include "core/images/layer_store.hpp"
@@ -75,8 +77,10 @@ struct ImageService::Impl {
   // Extracts the layers the store lacks, then commits the image (or, when its ID exists, only the names) in one
   // transaction. Names held by other images move. Returns the ID and the names given.
   // `on_layer(i, false)` runs before layer i is extracted and `on_layer(i, true)` after (pull's "Extracting" and
-  // "Pull complete"); layers the store already has are not reported.
-  LoadedImage commit(const NewImage& image, const std::function<void(std::size_t, bool)>& on_layer = {});
+  // "Pull complete"); layers the store already has are not reported, nor those `prestaged` holds (layers the
+  // caller extracted already, indexed like image.layers; the commit syncs and uses them).
+  LoadedImage commit(const NewImage& image, const std::function<void(std::size_t, bool)>& on_layer = {},
+                     std::vector<std::optional<StagedLayer>> prestaged = {});
 
   // Deletes images (and their names) in one transaction, then their unused layer dirs and blobs. Events: untag
   // per name, then remove per image. Fills report.
@@ -93,6 +97,7 @@ struct ImageService::Impl {
   store::Store& store;
   events::EventSink& events;
   BlobStore blobs;
+  BlobLocations locations;
   LayerStore layers;
   ImageStore images;
   BlobPins pins;

@@ -28,14 +28,17 @@ struct LayerVanished {};
 
 }  // namespace
 
-LoadedImage ImageService::Impl::commit(const NewImage& in, const std::function<void(std::size_t, bool)>& on_layer) {
+LoadedImage ImageService::Impl::commit(const NewImage& in, const std::function<void(std::size_t, bool)>& on_layer,
+                                       std::vector<std::optional<StagedLayer>> prestaged) {
   std::string id = Sha256::of(in.config_json).hex();
   std::vector<std::string> diff_ids;
   for (const auto& l : in.layers) diff_ids.push_back(l.diff_id);
   std::vector<std::string> chains = chain_ids(diff_ids);
   ImageConfigFacts facts = parse_image_config(in.config_json);
 
-  std::vector<std::optional<StagedLayer>> staged(in.layers.size());
+  std::vector<std::optional<StagedLayer>> staged = std::move(prestaged);
+  staged.resize(in.layers.size());
+  bool synced = false;
   for (int attempt = 0;; ++attempt) {
     bool known = images.index()->by_id.contains(id);
     if (!known) {
@@ -54,7 +57,12 @@ LoadedImage ImageService::Impl::commit(const NewImage& in, const std::function<v
           throw e.wrap("layer " + in.layers[i].diff_id);
         }
         if (on_layer) on_layer(i, true);
+        synced = false;
       }
+    }
+    if (!synced && std::any_of(staged.begin(), staged.end(), [](const auto& s) { return s.has_value(); })) {
+      layers.sync();
+      synced = true;
     }
     std::lock_guard lock(write_mutex);
     std::vector<std::uint64_t> fresh;

@@ -40,7 +40,7 @@ la_ssize_t on_read(archive*, void* self, const void** buf) {
 
 }  // namespace
 
-std::optional<Digest> decoded_digest(const ChunkSource& next, std::string* error) {
+std::optional<Digest> decoded_digest(const ChunkSource& next, std::string* error, const DecodedSink& sink) {
   PullState state{next, nullptr};
   std::unique_ptr<archive, ReadFree> a(archive_read_new());
   if (!a) fail(Errc::internal, "out of memory");
@@ -62,7 +62,9 @@ std::optional<Digest> decoded_digest(const ChunkSource& next, std::string* error
         break;
       }
       if (r < ARCHIVE_WARN) break;
-      hash.update(std::string_view(static_cast<const char*>(buf), len));
+      std::string_view block(static_cast<const char*>(buf), len);
+      hash.update(block);
+      if (sink) sink(block);
     }
   }
   if (!out && error != nullptr) {
@@ -85,6 +87,7 @@ void DiffDigester::feed(std::string_view bytes) {
   }
   if (compression_ == Compression::none) {
     plain_.update(bytes);
+    if (sink_) sink_(bytes);
   } else if (thread_.joinable()) {
     push(std::string(bytes));
   }
@@ -96,6 +99,7 @@ void DiffDigester::start() {
   std::string head = std::exchange(head_, {});
   if (compression_ == Compression::none) {
     plain_.update(head);
+    if (sink_) sink_(head);
     return;
   }
   if (compression_ == Compression::other) {
@@ -108,7 +112,7 @@ void DiffDigester::start() {
     std::string err;
     std::exception_ptr failure;
     try {
-      result = decoded_digest([this] { return pull(); }, &err);
+      result = decoded_digest([this] { return pull(); }, &err, sink_);
     } catch (...) {
       failure = std::current_exception();
     }

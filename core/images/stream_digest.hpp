@@ -19,18 +19,22 @@ namespace berth::core::images {
 // The next chunk of a stream; empty at its end. A chunk must stay valid until the next call (libarchive's
 // read-callback contract).
 using ChunkSource = std::function<std::string_view()>;
+// Receives the decoded bytes, in order, as they are hashed.
+using DecodedSink = std::function<void(std::string_view)>;
 
 // Pulls `next` until the stream ends, decoding gzip or zstd (libarchive's in-process filters) and hashing the
 // decoded bytes. Returns nullopt with *error set when the stream does not decode; then it may stop pulling early.
-// Exceptions from `next` are rethrown once libarchive has let go.
-std::optional<Digest> decoded_digest(const ChunkSource& next, std::string* error);
+// Exceptions from `next` are rethrown once libarchive has let go. `sink`, when set, sees every decoded byte.
+std::optional<Digest> decoded_digest(const ChunkSource& next, std::string* error, const DecodedSink& sink = {});
 
 // The push side of decoded_digest, for bytes handed over in callbacks: feed() the raw stream, finish() gives the
 // digest of the decoded stream (of the bytes themselves when uncompressed). A compressed stream is decoded on a
-// helper thread fed through a small bounded queue, since libarchive reads by pulling.
+// helper thread fed through a small bounded queue, since libarchive reads by pulling. `sink`, when set, is handed
+// the decoded bytes (on that helper thread for a compressed stream, in feed() for a plain one), so a layer can be
+// extracted from the same single decode.
 class DiffDigester {
  public:
-  DiffDigester() = default;
+  explicit DiffDigester(DecodedSink sink = {}) : sink_(std::move(sink)) {}
   ~DiffDigester();
   DiffDigester(const DiffDigester&) = delete;
   DiffDigester& operator=(const DiffDigester&) = delete;
@@ -48,6 +52,7 @@ class DiffDigester {
   std::string_view pull();
   void stop() noexcept;
 
+  DecodedSink sink_;
   bool started_ = false;
   std::string head_;  // the first bytes, kept until there are enough to sniff
   Compression compression_ = Compression::none;

@@ -194,6 +194,7 @@ PushedImage TestRegistry::push_image(const std::string& repo, const std::string&
     work.write("l2/hello.txt", "hello from berth\n");
     layers.push_back(layer(work.sub("l2"), "hello.txt"));
   }
+  if (!o.top_tar.empty()) layers.emplace_back(o.top_tar, must_run({"gzip", "-n", "-c"}, o.top_tar).out);
   const std::string layer_type =
       o.oci ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.docker.image.rootfs.diff.tar.gzip";
   const std::string config_type =

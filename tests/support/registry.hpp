@@ -38,9 +38,10 @@ struct PushedImage {
 };
 
 struct PushImageOptions {
-  bool oci = false;    // OCI media types instead of docker schema2
-  bool index = false;  // an OCI index / docker manifest list with linux/amd64 and linux/arm64 entries
-  int layers = 1;      // 1: /bin/busybox; 2: plus a small layer with /hello.txt
+  bool oci = false;     // OCI media types instead of docker schema2
+  bool index = false;   // an OCI index / docker manifest list with linux/amd64 and linux/arm64 entries
+  int layers = 1;       // 1: /bin/busybox; 2: plus a small layer with /hello.txt
+  std::string top_tar;  // when set, one more layer on top: these tar bytes (hostile ones too), gzipped
 };
 
 class TokenServer;  // registry.cpp's Bearer token issuer
