@@ -29,6 +29,8 @@ void make_dirs(const std::string& dir) {
 }
 
 // A rename is only durable once the directory holding the new entry is synced.
+constexpr std::uint64_t kWritebackBytes = 8 << 20;
+
 void fsync_dir(const std::string& dir) {
   sys::Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) fail_errno("open", dir, errno);
@@ -47,7 +49,8 @@ BlobWriter::BlobWriter(BlobWriter&& other) noexcept
       fd_(std::move(other.fd_)),
       temp_(std::exchange(other.temp_, {})),
       hash_(std::move(other.hash_)),
-      size_(std::exchange(other.size_, 0)) {}
+      size_(std::exchange(other.size_, 0)),
+      flushed_(std::exchange(other.flushed_, 0)) {}
 
 BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
   if (this != &other) {
@@ -57,6 +60,7 @@ BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
     temp_ = std::exchange(other.temp_, {});
     hash_ = std::move(other.hash_);
     size_ = std::exchange(other.size_, 0);
+    flushed_ = std::exchange(other.flushed_, 0);
   }
   return *this;
 }
@@ -84,6 +88,12 @@ void BlobWriter::write(std::string_view bytes) {
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
     size_ += static_cast<std::uint64_t>(n);
+  }
+  // Start writeback of each full stretch now, so commit's fsync waits only for the tail, not the whole blob.
+  if (size_ - flushed_ >= kWritebackBytes) {
+    ::sync_file_range(fd_.get(), static_cast<off_t>(flushed_), static_cast<off_t>(size_ - flushed_),
+                      SYNC_FILE_RANGE_WRITE);
+    flushed_ = size_;
   }
 }
 

@@ -40,6 +40,7 @@ class BlobWriter {
   std::string temp_;
   Sha256 hash_;
   std::uint64_t size_ = 0;
+  std::uint64_t flushed_ = 0;  // bytes handed to writeback so far
 };
 
 class BlobStore {

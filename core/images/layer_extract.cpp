@@ -22,6 +22,7 @@ namespace {
 
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
+constexpr uint64_t kWritebackBytes = 8 << 20;
 
 struct ArchiveDeleter {
   void operator()(archive* a) const { archive_read_free(a); }
@@ -176,8 +177,15 @@ class Extractor {
     size_t len;
     la_int64_t off;
     int r;
+    uint64_t unflushed = 0;
     // Blocks come with offsets so sparse files keep their holes.
     while ((r = archive_read_data_block(a_, &buf, &len, &off)) == ARCHIVE_OK) {
+      // Start writeback of big files as they come, so the layer store's syncfs finds little left to wait for.
+      unflushed += len;
+      if (unflushed >= kWritebackBytes) {
+        ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+        unflushed = 0;
+      }
       if (off < 0 || static_cast<uint64_t>(off) + len > static_cast<uint64_t>(size)) bad("data past the file size");
       const char* p = static_cast<const char*>(buf);
       while (len > 0) {
