@@ -78,11 +78,13 @@ std::vector<std::string> mount_sources(const Image& image, const Reference& dest
   return out;
 }
 
+constexpr std::size_t kMountTries = 3;  // remembered repositories tried per blob before uploading it
+
 class Pusher {
  public:
-  Pusher(registry::RegistryClient& client, const registry::Source& target, const TransferEmit& emit,
-         const sys::CancelToken& cancel)
-      : client_(client), target_(target), emit_(emit), cancel_(cancel) {}
+  Pusher(registry::RegistryClient& client, const registry::Source& target, const BlobLocations& locations,
+         const TransferEmit& emit, const sys::CancelToken& cancel)
+      : client_(client), target_(target), locations_(locations), emit_(emit), cancel_(cancel) {}
 
   void layer(const std::string& id, std::string status, std::uint64_t current = 0, std::uint64_t total = 0) const {
     emit_(TransferEvent{
@@ -93,16 +95,25 @@ class Pusher {
     if (cancel_.cancelled()) push_cancelled();
   }
 
-  // HEAD, else a mount from one of `from`, else an upload; events under `id` unless it is empty (the config).
+  // HEAD, else a mount from one of `from` or of the repositories the blob was last seen in on this registry, else
+  // an upload; events under `id` unless it is empty (the config).
   void send(const std::string& id, const Digest& d, int fd, std::uint64_t size, const std::vector<std::string>& from) {
     checkpoint();
     if (client_.has_blob(target_.repo, d)) {
       if (!id.empty()) layer(id, "Layer already exists");
+      locations_.record(d, target_.endpoint, target_.repo);
       return;
     }
-    for (const auto& repo : from) {
-      if (client_.mount_blob(target_.repo, d, repo)) {
-        if (!id.empty()) layer(id, "Mounted from " + repo);
+    std::vector<std::string> sources = from;
+    for (auto& repo : locations_.repos(d, target_.endpoint, kMountTries + 1)) {
+      if (repo != target_.repo && std::find(sources.begin(), sources.end(), repo) == sources.end())
+        sources.push_back(std::move(repo));
+    }
+    for (std::size_t k = 0; k < sources.size() && k < from.size() + kMountTries; ++k) {
+      checkpoint();
+      if (client_.mount_blob(target_.repo, d, sources[k])) {
+        if (!id.empty()) layer(id, "Mounted from " + sources[k]);
+        locations_.record(d, target_.endpoint, target_.repo);
         return;
       }
     }
@@ -112,11 +123,13 @@ class Pusher {
       if (!id.empty() && throttle.due(done)) layer(id, "Pushing", done, size);
     });
     if (!id.empty()) layer(id, "Pushed");
+    locations_.record(d, target_.endpoint, target_.repo);
   }
 
  private:
   registry::RegistryClient& client_;
   const registry::Source& target_;
+  const BlobLocations& locations_;
   const TransferEmit& emit_;
   const sys::CancelToken& cancel_;
 };
@@ -145,7 +158,7 @@ void ImageService::push(std::string_view name, const PushOptions& opts, const Tr
 
   registry::RegistryClient client(target.endpoint, registry::find_credentials(target.registry, opts.credentials),
                                   &cancel);
-  Pusher pusher(client, target, emit, cancel);
+  Pusher pusher(client, target, impl_->locations, emit, cancel);
   // podman's lines (the compat tree drops them; it writes docker's own) come before the layer events, which libpod
   // then ignores.
   emit(TransferEvent{.status = "Getting image source signatures"});

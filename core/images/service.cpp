@@ -59,6 +59,7 @@ ImageService::Impl::Impl(const Config& cfg, store::Store& st, events::EventSink&
       store(st),
       events(ev),
       blobs(swept_blobs(st.root())),
+      locations(st),
       layers(swept_layers(st.root(), st)),
       images(st) {
   // A crash between spooling an upload and committing its image leaves blobs nothing references: drop them.

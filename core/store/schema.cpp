@@ -192,7 +192,19 @@ CREATE TABLE manifest_lists (
 );
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// v4: where registries hold blobs (host[/path] + repository), learnt from pulls and pushes: a push mounts a blob
+// from one of them instead of uploading it (podman's blob-info cache).
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE blob_locations (
+  digest   TEXT NOT NULL,
+  registry TEXT NOT NULL,
+  repo     TEXT NOT NULL,
+  seen     INTEGER NOT NULL,
+  PRIMARY KEY (digest, registry, repo)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 std::string now_rfc3339() {
   time_t now = time(nullptr);

@@ -4,11 +4,13 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/images/service.hpp"
+#include "tests/integration/image_fixtures.hpp"
 #include "tests/support/error_of.hpp"
 #include "tests/support/registry.hpp"
 #include "tests/unit/image_test_support.hpp"
@@ -23,6 +25,7 @@ using berth::core::images::ShortNamePolicy;
 using berth::test::ImageFixture;
 using berth::test::PushImageOptions;
 using berth::test::RegistryAuth;
+using berth::test::TarEntry;
 using berth::test::TestRegistry;
 using Kind = TransferEvent::Kind;
 
@@ -69,6 +72,20 @@ std::size_t blob_count(const ImageFixture& fx) {
   return n;
 }
 
+// Entries of $ROOT/layers: numbered layer dirs and tmp-* staging debris.
+std::vector<std::string> layer_dirs(const ImageFixture& fx) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(fx.root() + "/layers"))
+    out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 }  // namespace
 
 TEST_CASE("pull by tag: docker's layer events, the image, then up to date", "[pull]") {
@@ -108,6 +125,12 @@ TEST_CASE("pull by tag: docker's layer events, the image, then up to date", "[pu
   CHECK(img->layers[1].blob_digest == pushed.layer_digests[1]);
   CHECK(img->layers[1].blob_media_type == "application/vnd.oci.image.layer.v1.tar+gzip");
   CHECK(std::filesystem::exists(fx.root() + "/blobs/sha256/" + hex(pushed.manifest_digest)));
+  // Each layer was extracted as it downloaded: its files are in its own dir, nothing is left staged.
+  std::string top = fx.root() + "/layers/" + std::to_string(img->layers[1].dir_id) + "/diff";
+  CHECK(read_file(top + "/hello.txt") == "hello from berth\n");
+  CHECK(std::filesystem::file_size(fx.root() + "/layers/" + std::to_string(img->layers[0].dir_id) +
+                                   "/diff/bin/busybox") == std::filesystem::file_size("/bin/busybox"));
+  CHECK(layer_dirs(fx).size() == 2);
   auto actions = fx.sink.actions();
   CHECK(std::find(actions.begin(), actions.end(), "pull") != actions.end());
 
@@ -201,6 +224,26 @@ TEST_CASE("failed pulls leave no image and no blobs", "[pull]") {
   CHECK(fx.svc().count() == 0);
   CHECK(blob_count(fx) == before);
 
+  // A layer whose digest and diff_id are right but whose tar climbs out of its directory: refused while it is
+  // extracted, naming the entry; nothing lands outside, no layer or staging dir stays, no blob is kept.
+  auto hostile =
+      reg.push_image("library/hostile", "latest",
+                     {.top_tar = berth::test::make_tar({{"ok.txt", TarEntry::Kind::file, "fine"},
+                                                        {"../../escape.txt", TarEntry::Kind::file, "pwned"}})});
+  try {
+    fx.svc().pull(pull_of(reg.host() + "/library/hostile"), Recorder().emit(), cancel);
+    FAIL("pulled a layer that escapes");
+  } catch (const Error& e) {
+    CHECK(e.code() == Errc::invalid_argument);
+    CHECK(e.message().find("escape.txt") != std::string::npos);
+    CHECK(e.message().find(hostile.diff_ids.back()) != std::string::npos);
+  }
+  CHECK(fx.svc().count() == 0);
+  CHECK(layer_dirs(fx).empty());
+  CHECK(!std::filesystem::exists(fx.root() + "/escape.txt"));
+  CHECK(!std::filesystem::exists(std::filesystem::path(fx.root()).parent_path() / "escape.txt"));
+  CHECK(blob_count(fx) == before);
+
   berth::core::sys::CancelToken cancelled;
   cancelled.cancel();
   try {
@@ -245,6 +288,20 @@ TEST_CASE("push uploads gzipped layers, then skips them; the image pulls back th
   fx.svc().push("pushme:v1", opts, again.emit(), cancel);
   CHECK(again.has(Kind::layer, id + ": Layer already exists"));
   CHECK(again.done().digest == done.digest);
+
+  // Another repository of the same registry: the layer is mounted from where the first push put it (no image
+  // name points there; the daemon remembered it), and the manifest there is the same.
+  opts.destination = reg.host() + "/elsewhere/copy:v1";
+  Recorder mounted;
+  fx.svc().push("pushme:v1", opts, mounted.emit(), cancel);
+  CHECK(mounted.has(Kind::layer, id + ": Mounted from team/pushme"));
+  CHECK(!mounted.has(Kind::layer, id + ": Pushed"));
+  CHECK(mounted.done().digest == done.digest);
+  auto copy_manifest = reg.request("GET", "/v2/elsewhere/copy/manifests/v1", {},
+                                   {{"Accept", "application/vnd.docker.distribution.manifest.v2+json"}});
+  REQUIRE(copy_manifest.status == 200);
+  std::string pushed_layer = nlohmann::json::parse(copy_manifest.body)["layers"][0]["digest"];
+  CHECK(reg.request("HEAD", "/v2/elsewhere/copy/blobs/" + pushed_layer, {}, {}).status == 200);
 
   ImageFixture other;
   Recorder pulled;
