@@ -1,5 +1,6 @@
 // RegistryClient's request path: scheme choice for insecure endpoints, challenge-driven Basic/Bearer auth with
 // tokens cached per scope, and the mapping of registry statuses to Errc.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -25,6 +26,8 @@ RegistryClient::Impl::Impl(Endpoint e, std::optional<Credentials> c, const sys::
 
 namespace {
 
+constexpr long kProbeTimeoutS = 15;
+
 [[noreturn]] void fail_transport(const TransportError& e, std::string_view context) {
   fail(Errc::unavailable, e.text, context);
 }
@@ -33,15 +36,18 @@ namespace {
 
 std::string RegistryClient::Impl::base(std::string_view context) {
   if (scheme.empty()) {
-    // Like c/image: an insecure registry is tried over https (unverified) first, then over plain http.
+    // Like c/image and docker: an insecure registry is tried over https (unverified) first, then over plain http
+    // after any failure, a timeout too (a plain server may sit silent on a TLS hello). The probe gets a short
+    // limit of its own so that fallback comes soon.
     HttpRequest probe;
     probe.url = "https://" + endpoint.host + "/v2/";
+    probe.timeout_s = std::min(detail::stall_timeout_s(), kProbeTimeoutS);
     HttpResponse r;
     TransportError err;
     if (session.perform(probe, r, err)) {
       scheme = "https";
     } else {
-      if (err.cancelled || err.timeout) fail_transport(err, context);
+      if (err.cancelled) fail_transport(err, context);
       scheme = "http";
     }
   }

@@ -206,6 +206,7 @@ bool CurlSession::perform(const HttpRequest& request, HttpResponse& response, Tr
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, connect_timeout_s());
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_timeout_s());
+  if (request.timeout_s > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT, request.timeout_s);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);

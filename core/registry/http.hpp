@@ -26,6 +26,7 @@ struct HttpRequest {
   const std::function<void(std::string_view)>* sink = nullptr;
   const std::function<void(std::uint64_t, std::uint64_t)>* progress = nullptr;
   std::size_t max_body = 16 << 20;  // a collected body larger than this → too_large
+  long timeout_s = 0;               // the whole exchange at most this long (0: only the connect and stall limits)
 };
 
 struct HttpResponse {

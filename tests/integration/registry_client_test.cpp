@@ -3,10 +3,12 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
@@ -73,7 +75,77 @@ struct SilentServer {
   int fd = -1, port = 0;
 };
 
+// Relays plain HTTP to a registry but sits silent on a TLS hello, like a plain server that waits for a request
+// line: an insecure registry's https probe can only time out there.
+struct SilentOnTlsProxy {
+  explicit SilentOnTlsProxy(int target_port) : target(target_port) {
+    thread = std::thread([this] {
+      for (;;) {
+        int c = ::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) return;
+        conns.emplace_back([this, c] { serve(c); });
+      }
+    });
+  }
+  ~SilentOnTlsProxy() {
+    stopping = true;
+    ::shutdown(listener.fd, SHUT_RDWR);
+    thread.join();
+    for (auto& t : conns) t.join();
+  }
+  void serve(int c) {
+    unsigned char first = 0;
+    pollfd p{c, POLLIN, 0};
+    while (!stopping && ::poll(&p, 1, 100) == 0) {
+    }
+    if (stopping || ::recv(c, &first, 1, MSG_PEEK) != 1 || first == 0x16) {
+      while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(50));  // never answer TLS
+      ::close(c);
+      return;
+    }
+    int up = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(target));
+    if (::connect(up, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      pollfd fds[2] = {{c, POLLIN, 0}, {up, POLLIN, 0}};
+      char buf[65536];
+      while (!stopping) {
+        if (::poll(fds, 2, 100) <= 0) continue;
+        int from = (fds[0].revents != 0) ? c : up;
+        ssize_t n = ::read(from, buf, sizeof buf);
+        if (n <= 0 || ::send(from == c ? up : c, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
+      }
+    }
+    ::close(up);
+    ::close(c);
+  }
+  SilentServer listener;
+  int target;
+  std::atomic<bool> stopping{false};
+  std::thread thread;
+  std::vector<std::thread> conns;  // only touched by `thread` until it has been joined
+};
+
 }  // namespace
+
+TEST_CASE("registry client: an insecure registry whose https probe times out is reached over http", "[registry]") {
+  ScopedEnv timeout("BERTH_REGISTRY_TIMEOUT_S", "2");
+  TestRegistry reg;
+  auto img = reg.push_image("test/busybox", "latest");
+  SilentOnTlsProxy proxy(reg.port());
+  std::string host = "127.0.0.1:" + std::to_string(proxy.listener.port);
+  RegistryClient c(Endpoint{host, "", true, ""}, std::nullopt);
+  CHECK(c.get_manifest("test/busybox", "latest").digest.str() == img.manifest_digest);
+  CHECK(sha256_digest(collect(c, "test/busybox", img.layer_digests[0])) == img.layer_digests[0]);
+
+  // Not marked insecure: https only, so the silence is a timeout error.
+  RegistryClient secure(Endpoint{host, "", false, ""}, std::nullopt);
+  auto e = error_of([&] { secure.ping(); });
+  CHECK(e.code() == Errc::unavailable);
+  CHECK_THAT(e.what(), Catch::Contains("timed out"));
+}
 
 TEST_CASE("registry client: manifests, blobs, tags and catalog on a plain registry", "[registry]") {
   TestRegistry reg;
