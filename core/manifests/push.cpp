@@ -1,8 +1,10 @@
-// ManifestService::push: the list's local images by digest (with all), then the list under the destination tag.
+// ManifestService::push: the list's instances (with all: local images pushed by digest, registry ones copied), then
+// the list under the destination tag.
 #include "core/error.hpp"
 #include "core/images/media_types.hpp"
 #include "core/images/reference.hpp"
 #include "core/images/resolve.hpp"
+#include "core/manifests/copy_instance.hpp"
 #include "core/manifests/service.hpp"
 #include "core/registry/client.hpp"
 #include "core/registry/endpoints.hpp"
@@ -29,10 +31,17 @@ std::string ManifestService::push(std::string_view name, std::string_view destin
   ListFormat format = list_format(opts.format);
   std::string repo = dest.name();
 
+  registry::Source target = registry::push_target(config_.registries, dest, opts.tls_verify);
+  registry::RegistryClient client(target.endpoint, registry::find_credentials(target.registry, opts.credentials),
+                                  &cancel);
   if (opts.all) {
     for (auto& e : list.entries) {
-      if (e.image_id.empty()) continue;  // from a registry: expected to be there already
       if (cancel.cancelled()) fail(Errc::unavailable, "push cancelled");
+      if (e.image_id.empty()) {
+        // Added by reference: copied from its registry (a same-repository destination already has it).
+        if (!e.source.empty()) copy_registry_instance(config_, e, target, client, opts, emit, cancel);
+        continue;
+      }
       // The same format the digest was computed for, so the registry gets exactly the manifest the list names.
       std::string image_format = e.media_type == images::media_types::kOciManifest ? "oci" : "v2s2";
       std::string pushed;
@@ -64,9 +73,6 @@ std::string ManifestService::push(std::string_view name, std::string_view destin
 
   std::string media_type(format == ListFormat::oci ? images::media_types::kOciIndex : images::media_types::kDockerList);
   std::string bytes = list_document(list, format);
-  registry::Source target = registry::push_target(config_.registries, dest, opts.tls_verify);
-  registry::RegistryClient client(target.endpoint, registry::find_credentials(target.registry, opts.credentials),
-                                  &cancel);
   std::string tag = dest.tag.empty() ? "latest" : dest.tag;
   emit(TransferEvent{.status = "Writing manifest list to image destination"});
   images::Digest digest = client.put_manifest(target.repo, tag, media_type, bytes);

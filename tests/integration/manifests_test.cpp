@@ -136,3 +136,48 @@ TEST_CASE("podman --remote manifest create, add, inspect, push, rm; pull picks t
   auto pulled = run({"image", "inspect", "--format", "{{.Id}}", dest});
   CHECK(pulled == amd);
 }
+
+TEST_CASE("podman --remote manifest add docker://…, push --all copies the registry instances elsewhere",
+          "[manifests]") {
+  Berthd d;
+  TestRegistry src;
+  TestRegistry dst;
+  auto multi = src.push_image("test/multi", "1", {.index = true, .layers = 2});
+  for (const auto& [key, value] : d.cli_env())
+    if (key == "DOCKER_CONFIG") {
+      std::filesystem::create_directories(value);
+      std::ofstream(value + "/config.json") << "{}";
+    }
+  auto run = [&](const std::vector<std::string>& args) {
+    auto r = d.podman(args);
+    INFO(r.describe() << "\n--- berthd log ---\n" << d.log_tail());
+    REQUIRE(r.exit_code == 0);
+    return trim(r.out);
+  };
+  run({"manifest", "create", "copied"});
+  run({"manifest", "add", "--all", "--tls-verify=false", "copied", "docker://" + src.host() + "/test/multi:1"});
+  REQUIRE(nlohmann::json::parse(run({"manifest", "inspect", "copied"}))["manifests"].size() == 2);
+
+  // To another registry: every instance's manifest and blobs are copied over, then the list.
+  std::string dest = dst.host() + "/elsewhere/copied:2";
+  run({"manifest", "push", "--all", "--tls-verify=false", "copied", dest});
+  auto list = dst.request("GET", "/v2/elsewhere/copied/manifests/2", {}, {{"Accept", kListAccept}});
+  REQUIRE(list.status == 200);
+  auto doc = nlohmann::json::parse(list.body);
+  REQUIRE(doc["manifests"].size() == 2);
+  for (const auto& digest : multi.platform_digests) {
+    auto m = dst.request("GET", "/v2/elsewhere/copied/manifests/" + digest, {},
+                         {{"Accept", "application/vnd.docker.distribution.manifest.v2+json"}});
+    REQUIRE(m.status == 200);
+    CHECK(sha256_digest(m.body) == digest);
+  }
+  for (const auto& blob : multi.layer_digests)
+    CHECK(dst.request("HEAD", "/v2/elsewhere/copied/blobs/" + blob, {}, {}).status == 200);
+
+  // Another repository of the source registry: blobs are mounted, the image pulls back whole from there.
+  run({"manifest", "push", "--all", "--tls-verify=false", "copied", src.host() + "/test/again:3"});
+  run({"pull", "--tls-verify=false", "--arch", "arm64", src.host() + "/test/again:3"});
+  run({"pull", "--tls-verify=false", "--arch", "amd64", dest});
+  auto id = run({"image", "inspect", "--format", "{{.Id}}", dest});
+  CHECK("sha256:" + id == multi.config_digest);
+}
