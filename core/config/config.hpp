@@ -18,6 +18,7 @@ struct Ulimit {
 struct RegistryMirror {
   std::string location;
   bool insecure = false;
+  std::string pull_from_mirror = "all";  // "all", "digest-only" or "tag-only": which references it serves
 };
 
 // One [[registry]] table of registries.conf v2 (v1 tables are converted into these).
@@ -27,6 +28,7 @@ struct Registry {
   bool insecure = false;
   bool blocked = false;
   std::vector<RegistryMirror> mirrors;
+  bool mirror_by_digest_only = false;  // mirrors serve only references by digest (overrides pull-from-mirror)
 };
 
 struct RegistriesConfig {

@@ -35,6 +35,13 @@ RegistryMirror parse_mirror(const TomlView& view) {
   mirror.location = parse_location(view, "location", view.get_string("location").value_or(""));
   if (mirror.location.empty()) view.fail_key("location", "mirror location is unset");
   mirror.insecure = view.get_bool("insecure").value_or(false);
+  mirror.pull_from_mirror = view.get_string("pull-from-mirror").value_or("all");
+  if (mirror.pull_from_mirror.empty()) mirror.pull_from_mirror = "all";
+  if (mirror.pull_from_mirror != "all" && mirror.pull_from_mirror != "digest-only" &&
+      mirror.pull_from_mirror != "tag-only") {
+    view.fail_key("pull-from-mirror", "unsupported pull-from-mirror value \"" + mirror.pull_from_mirror +
+                                          "\": use all, digest-only or tag-only");
+  }
   return mirror;
 }
 
@@ -53,6 +60,7 @@ Registry parse_registry(const TomlView& view) {
   }
   reg.insecure = view.get_bool("insecure").value_or(false);
   reg.blocked = view.get_bool("blocked").value_or(false);
+  reg.mirror_by_digest_only = view.get_bool("mirror-by-digest-only").value_or(false);
   for (const auto& mirror : view.get_tables("mirror")) reg.mirrors.push_back(parse_mirror(mirror));
   return reg;
 }

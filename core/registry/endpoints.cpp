@@ -100,9 +100,15 @@ std::vector<Source> sources(const RegistriesConfig& config, const images::Refere
   bool wildcard = prefix.starts_with("*.");
   std::string suffix = wildcard ? name.substr(name.find('/')) : name.substr(prefix.size());
   std::string primary = wildcard || reg->location.empty() ? name.substr(0, name.find('/')) : reg->location;
-  if (with_mirrors)
-    for (const auto& m : reg->mirrors)
+  if (with_mirrors) {
+    bool by_digest = ref.digest.has_value();
+    for (const auto& m : reg->mirrors) {
+      // c/image: mirror-by-digest-only limits every mirror to digests, else each mirror's pull-from-mirror decides.
+      const std::string& from = reg->mirror_by_digest_only ? "digest-only" : m.pull_from_mirror;
+      if ((from == "digest-only" && !by_digest) || (from == "tag-only" && by_digest)) continue;
       out.push_back(make_source(m.location, suffix, m.insecure, true, ref.domain, tls_verify));
+    }
+  }
   out.push_back(make_source(primary, suffix, reg->insecure, false, ref.domain, tls_verify));
   return out;
 }

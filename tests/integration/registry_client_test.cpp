@@ -348,6 +348,25 @@ TEST_CASE("registry endpoints: registries.conf and policy.json", "[registry]") {
     CHECK_FALSE(s[2].mirror);
     CHECK(push_target(conf, ref, std::nullopt).endpoint.host == "registry-1.docker.io");
   }
+  SECTION("mirror-by-digest-only and pull-from-mirror choose mirrors by reference kind") {
+    core::Registry reg{"docker.io", "docker.io", false, false, {{"all.example", false}}};
+    reg.mirrors.push_back({"digests.example", false, "digest-only"});
+    reg.mirrors.push_back({"tags.example", false, "tag-only"});
+    conf.registries.push_back(reg);
+    auto hosts = [&](const std::string& ref) {
+      std::vector<std::string> out;
+      for (const auto& s : pull_sources(conf, parse_reference(ref).normalized(), std::nullopt))
+        out.push_back(s.endpoint.host);
+      return out;
+    };
+    std::string digest = "busybox@sha256:" + std::string(64, 'a');
+    CHECK(hosts("busybox:1") == std::vector<std::string>{"all.example", "tags.example", "registry-1.docker.io"});
+    CHECK(hosts(digest) == std::vector<std::string>{"all.example", "digests.example", "registry-1.docker.io"});
+    conf.registries.back().mirror_by_digest_only = true;
+    CHECK(hosts("busybox:1") == std::vector<std::string>{"registry-1.docker.io"});
+    CHECK(hosts(digest) ==
+          std::vector<std::string>{"all.example", "digests.example", "tags.example", "registry-1.docker.io"});
+  }
   SECTION("longest prefix wins and rewrites the path") {
     conf.registries.push_back({"example.com", "example.com", false, false, {}});
     conf.registries.push_back({"example.com/team", "internal.example:5000/mirrored", true, false, {}});

@@ -369,9 +369,11 @@ short-name-mode = "enforcing"
 [[registry]]
 prefix = "quay.io"
 location = "quay.io"
+mirror-by-digest-only = true
 [[registry.mirror]]
 location = "127.0.0.1:5098/quay.io"
 insecure = true
+pull-from-mirror = "tag-only"
 [[registry]]
 location = "localhost:5000/"
 insecure = true
@@ -405,6 +407,9 @@ blocked = true
   REQUIRE(quay.mirrors.size() == 1);
   CHECK(quay.mirrors[0].location == "127.0.0.1:5098/quay.io");
   CHECK(quay.mirrors[0].insecure);
+  CHECK(quay.mirrors[0].pull_from_mirror == "tag-only");
+  CHECK(quay.mirror_by_digest_only);
+  CHECK_FALSE(local.mirror_by_digest_only);
 
   SECTION("REGISTRIES_CONFIG_PATH is the legacy fallback") {
     ScopedEnv unset("CONTAINERS_REGISTRIES_CONF", std::nullopt);
@@ -458,6 +463,9 @@ TEST_CASE("config: registries.conf format errors", "[config]") {
   CHECK_THAT(error_for("short-name-mode = \"sometimes\"\n"), Contains("short-name-mode"));
   CHECK_THAT(error_for("[[registry]]\nlocation = \"a.io\"\n[[registry.mirror]]\ninsecure = true\n"),
              Contains("registry[0].mirror[0].location"));
+  CHECK_THAT(error_for("[[registry]]\nlocation = \"a.io\"\n[[registry.mirror]]\nlocation = \"b.io\"\n"
+                       "pull-from-mirror = \"sometimes\"\n"),
+             Contains("registry[0].mirror[0].pull-from-mirror"));
   CHECK_THAT(error_for("[[registry]]\nprefix = \"a.io/x\"\nlocation = \"a.io\"\ninsecure = true\n"
                        "[[registry]]\nprefix = \"a.io/y\"\nlocation = \"a.io\"\n"),
              Contains("conflicting 'insecure'"));
