@@ -1,17 +1,26 @@
-// Credential lookup: the request's own credentials, then auth files in podman's order, then docker's config.json.
+// Credential lookup: the request's own credentials, then auth files in podman's order, then docker's config.json,
+// whose credHelpers/credsStore name docker-credential-* programs.
 #include "core/registry/credentials.hpp"
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "core/log.hpp"
 #include "core/registry/base64.hpp"
+#include "core/sys/process.hpp"
 
 namespace berth::core::registry {
+
+std::string normalize_registry_host(std::string_view key);
+
 namespace {
+
+constexpr int kHelperTimeoutMs = 10000;
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
@@ -54,12 +63,55 @@ std::optional<Credentials> from_entry(const nlohmann::json& entry) {
   return c;
 }
 
+// docker-credential-<helper> get: the server on stdin, {"Username","Secret"} on stdout; a non-zero exit means it
+// has nothing for that server. A helper that cannot run is logged and skipped: the registry's 401 then says more.
+std::optional<Credentials> from_helper(const std::string& helper, const std::string& host) {
+  std::string server = host == "docker.io" ? "https://index.docker.io/v1/" : host;
+  try {
+    auto r = sys::run({"docker-credential-" + helper, "get"},
+                      {.stdin_data = server, .timeout = std::chrono::milliseconds(kHelperTimeoutMs)});
+    if (r.exit_code != 0) return std::nullopt;
+    auto doc = nlohmann::json::parse(r.out, nullptr, false);
+    if (!doc.is_object()) return std::nullopt;
+    Credentials c;
+    std::string user = doc.value("Username", std::string());
+    std::string secret = doc.value("Secret", std::string());
+    // docker's convention: the user "<token>" marks an identity token.
+    if (user == "<token>") {
+      c.identity_token = secret;
+    } else {
+      c.username = user;
+      c.password = secret;
+    }
+    if (c.empty()) return std::nullopt;
+    return c;
+  } catch (const std::exception& e) {
+    log::warn("credential helper docker-credential-" + helper + ": " + e.what());
+    return std::nullopt;
+  }
+}
+
+std::string helper_for(const nlohmann::json& doc, const char* key) {
+  auto it = doc.find(key);
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::optional<Credentials> from_file(const std::string& path, const std::string& host) {
   if (path.empty()) return std::nullopt;
   std::ifstream in(path);
   if (!in) return std::nullopt;
   auto doc = nlohmann::json::parse(in, nullptr, false);
-  if (!doc.is_object() || !doc.contains("auths") || !doc["auths"].is_object()) return std::nullopt;
+  if (!doc.is_object()) return std::nullopt;
+  // docker's order: a helper for this registry, then the stored entry, then the default store.
+  if (auto helpers = doc.find("credHelpers"); helpers != doc.end() && helpers->is_object()) {
+    for (auto it = helpers->begin(); it != helpers->end(); ++it) {
+      if (normalize_registry_host(it.key()) == host && it->is_string() && !it->get<std::string>().empty())
+        return from_helper(it->get<std::string>(), host);
+    }
+  }
+  std::string store = helper_for(doc, "credsStore");
+  if (!doc.contains("auths") || !doc["auths"].is_object())
+    return store.empty() ? std::nullopt : from_helper(store, host);
   const auto& auths = doc["auths"];
   // The plain host key wins over URL forms of it ("https://index.docker.io/v1/").
   if (auto it = auths.find(host); it != auths.end())
@@ -70,7 +122,7 @@ std::optional<Credentials> from_file(const std::string& path, const std::string&
     if (normalize_registry_host(key) == host)
       if (auto c = from_entry(it.value())) return c;
   }
-  return std::nullopt;
+  return store.empty() ? std::nullopt : from_helper(store, host);
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ std::string normalize_registry_host(std::string_view key);
 // The credentials for `host`: from `given` first (the request's), else the first auth file that has them:
 // $REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json (or /run/containers/<uid>/auth.json),
 // $HOME/.config/containers/auth.json, $DOCKER_CONFIG/config.json or $HOME/.docker/config.json. Entries are
-// {"auths": {"host": {"auth": base64("user:password")}}} (keys may be URLs, or host/path prefixes).
+// {"auths": {"host": {"auth": base64("user:password")}}} (keys may be URLs, or host/path prefixes); a file's
+// "credHelpers": {"host": "name"} (before its auths) and "credsStore": "name" (after) run docker-credential-name.
 std::optional<Credentials> find_credentials(const std::string& host, const CredentialMap& given);
 
 }  // namespace berth::core::registry

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -464,6 +465,62 @@ TEST_CASE("registry client: credentials from REGISTRY_AUTH_FILE against Basic au
   REQUIRE(creds);
   RegistryClient c(plain(reg), creds);
   CHECK_NOTHROW(c.get_manifest("private/app", "latest"));
+}
+
+TEST_CASE("registry credentials: docker-credential helpers (credHelpers, credsStore) against Basic auth",
+          "[registry]") {
+  TestRegistry reg({.auth = RegistryAuth::htpasswd});
+  reg.push_image("private/app", "latest");
+  TempDir dir;
+  // Two helpers, as docker-credential-* programs on PATH: "berthtest" knows the registry (and logs what it was
+  // asked), "tokenstore" answers everything with an identity token, "empty" knows nothing.
+  std::string bin = dir.sub("bin");
+  std::filesystem::create_directories(bin);
+  auto helper = [&](const std::string& name, const std::string& body) {
+    std::string path = bin + "/docker-credential-" + name;
+    std::ofstream(path) << "#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread server\necho \"$server\" >> " +
+                               dir.sub("asked") + "\n" + body;
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  };
+  helper("berthtest", "[ \"$server\" = " + reg.host() +
+                          " ] || { echo 'credentials not found in native keychain'; exit 1; }\n"
+                          "echo '{\"ServerURL\":\"'$server'\",\"Username\":\"" +
+                          reg.user() + "\",\"Secret\":\"" + reg.password() + "\"}'\n");
+  helper("tokenstore", "echo '{\"Username\":\"<token>\",\"Secret\":\"refresh-me\"}'\n");
+  helper("empty", "exit 1\n");
+  ScopedEnv path("PATH", bin + ":" + std::string(::getenv("PATH")));
+  ScopedEnv runtime("XDG_RUNTIME_DIR", dir.sub("run"));
+  ScopedEnv home("HOME", dir.sub("home"));
+  ScopedEnv docker_config("DOCKER_CONFIG", dir.sub("docker"));
+  ScopedEnv auth_file(
+      "REGISTRY_AUTH_FILE",
+      dir.write("auth.json",
+                nlohmann::json{{"credHelpers", {{reg.host(), "berthtest"}, {"nohelper:1", "absent-helper"}}},
+                               {"credsStore", "tokenstore"},
+                               {"auths", {{"stored:1", {{"auth", "c3RvcmVkOnB3"}}}}}}
+                    .dump()));
+
+  auto creds = core::registry::find_credentials(reg.host(), {});
+  REQUIRE(creds);
+  CHECK(creds->username == reg.user());
+  RegistryClient c(plain(reg), creds);
+  CHECK_NOTHROW(c.get_manifest("private/app", "latest"));
+  // An entry in auths wins over the default store; the store answers for the rest.
+  creds = core::registry::find_credentials("stored:1", {});
+  REQUIRE(creds);
+  CHECK(creds->username == "stored");
+  creds = core::registry::find_credentials("docker.io", {});
+  REQUIRE(creds);
+  CHECK(creds->identity_token == "refresh-me");
+  CHECK(creds->username.empty());
+  // A helper that is not installed gives nothing rather than failing the lookup.
+  CHECK_FALSE(core::registry::find_credentials("nohelper:1", {}));
+  std::ifstream asked(dir.sub("asked"));
+  std::string all((std::istreambuf_iterator<char>(asked)), {});
+  CHECK(all == reg.host() + "\nhttps://index.docker.io/v1/\n");
+
+  ScopedEnv empty_store("REGISTRY_AUTH_FILE", dir.write("auth2.json", R"({"credsStore": "empty"})"));
+  CHECK_FALSE(core::registry::find_credentials("docker.io", {}));
 }
 
 }  // namespace berth::test
