@@ -150,6 +150,28 @@ TEST_CASE("pull by tag: docker's layer events, the image, then up to date", "[pu
   CHECK(local.done().image_ids == done.image_ids);
 }
 
+TEST_CASE("pull of zstd and uncompressed layers: verified and extracted like gzip ones", "[pull]") {
+  TestRegistry reg;
+  berth::core::sys::CancelToken cancel;
+  for (std::string how : {"zstd", "none"}) {
+    INFO(how);
+    ImageFixture fx;  // the config does not name blobs: both pushes are one image ID
+    auto pushed = reg.push_image("library/" + how, "1", {.oci = true, .layers = 2, .compression = how});
+    Recorder rec;
+    fx.svc().pull(pull_of(reg.host() + "/library/" + how + ":1"), rec.emit(), cancel);
+    auto img = fx.svc().inspect(hex(pushed.config_digest), ShortNamePolicy::docker);
+    REQUIRE(img->layers.size() == 2);
+    CHECK(img->layers[1].blob_digest == pushed.layer_digests[1]);
+    CHECK(img->layers[1].diff_id == pushed.diff_ids[1]);
+    CHECK(img->layers[1].blob_media_type ==
+          (how == "zstd" ? "application/vnd.oci.image.layer.v1.tar+zstd" : "application/vnd.oci.image.layer.v1.tar"));
+    CHECK(read_file(fx.root() + "/layers/" + std::to_string(img->layers[1].dir_id) + "/diff/hello.txt") ==
+          "hello from berth\n");
+    CHECK(rec.has(Kind::layer, hex(pushed.layer_digests[1]).substr(0, 12) + ": Pull complete"));
+    CHECK(layer_dirs(fx).size() == 2);
+  }
+}
+
 TEST_CASE("pull skips layers another image already brought", "[pull]") {
   TestRegistry reg;
   auto one = reg.push_image("library/one", "latest", {.layers = 1});

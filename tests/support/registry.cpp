@@ -39,12 +39,25 @@ RunResult must_run(const std::vector<std::string>& argv, std::string_view input 
 }
 
 // A reproducible tar of `dir`'s entries (owner root, mtime 0), gzipped without a name or time.
-std::pair<std::string, std::string> layer(const std::string& dir, const std::string& entry) {
+std::string compress(const std::string& tar, const std::string& how) {
+  if (how == "none") return tar;
+  if (how == "zstd") return must_run({"zstd", "-q", "-c"}, tar).out;
+  return must_run({"gzip", "-n", "-c"}, tar).out;
+}
+
+// A layer's tar and its blob.
+std::pair<std::string, std::string> layer(const std::string& dir, const std::string& entry, const std::string& how) {
   std::string tar = must_run({"tar", "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=@0", "-C",
                               dir, "-cf", "-", entry})
                         .out;
-  std::string gz = must_run({"gzip", "-n", "-c"}, tar).out;
-  return {tar, gz};
+  return {tar, compress(tar, how)};
+}
+
+std::string layer_media_type(bool oci, const std::string& how) {
+  if (how == "zstd") return "application/vnd.oci.image.layer.v1.tar+zstd";
+  if (how == "none")
+    return oci ? "application/vnd.oci.image.layer.v1.tar" : "application/vnd.docker.image.rootfs.diff.tar";
+  return oci ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.docker.image.rootfs.diff.tar.gzip";
 }
 
 }  // namespace
@@ -189,14 +202,13 @@ PushedImage TestRegistry::push_image(const std::string& repo, const std::string&
   TempDir work("berth-image");
   std::filesystem::create_directories(work.sub("l1/bin"));
   std::filesystem::copy_file("/bin/busybox", work.sub("l1/bin/busybox"));
-  std::vector<std::pair<std::string, std::string>> layers = {layer(work.sub("l1"), "bin")};
+  std::vector<std::pair<std::string, std::string>> layers = {layer(work.sub("l1"), "bin", o.compression)};
   if (o.layers > 1) {
     work.write("l2/hello.txt", "hello from berth\n");
-    layers.push_back(layer(work.sub("l2"), "hello.txt"));
+    layers.push_back(layer(work.sub("l2"), "hello.txt", o.compression));
   }
-  if (!o.top_tar.empty()) layers.emplace_back(o.top_tar, must_run({"gzip", "-n", "-c"}, o.top_tar).out);
-  const std::string layer_type =
-      o.oci ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.docker.image.rootfs.diff.tar.gzip";
+  if (!o.top_tar.empty()) layers.emplace_back(o.top_tar, compress(o.top_tar, o.compression));
+  const std::string layer_type = layer_media_type(o.oci, o.compression);
   const std::string config_type =
       o.oci ? "application/vnd.oci.image.config.v1+json" : "application/vnd.docker.container.image.v1+json";
   const std::string manifest_type =

@@ -41,7 +41,8 @@ struct PushImageOptions {
   bool oci = false;     // OCI media types instead of docker schema2
   bool index = false;   // an OCI index / docker manifest list with linux/amd64 and linux/arm64 entries
   int layers = 1;       // 1: /bin/busybox; 2: plus a small layer with /hello.txt
-  std::string top_tar;  // when set, one more layer on top: these tar bytes (hostile ones too), gzipped
+  std::string top_tar;  // when set, one more layer on top: these tar bytes (hostile ones too), compressed as below
+  std::string compression = "gzip";  // of every layer: "gzip", "zstd" (with oci) or "none"
 };
 
 class TokenServer;  // registry.cpp's Bearer token issuer
