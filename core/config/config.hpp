@@ -7,13 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace berth::core {
+#include "core/model/ulimit.hpp"
 
-struct Ulimit {
-  std::string name;  // "nofile", "nproc", ... (without RLIMIT_)
-  std::int64_t soft = 0;
-  std::int64_t hard = 0;
-};
+namespace berth::core {
 
 struct RegistryMirror {
   std::string location;
