@@ -14,14 +14,12 @@
 #include "core/containers/layout.hpp"
 #include "core/containers/logs.hpp"
 #include "core/events/sink.hpp"
+#include "core/images/service.hpp"
 #include "core/model/container.hpp"
 #include "core/model/filters.hpp"
 #include "core/store/store.hpp"
 #include "core/streams/source.hpp"
 
-namespace berth::core::images {
-class ImageService;
-}
 namespace berth::core::drivers {
 class OciRuntime;
 class Monitor;
@@ -126,9 +124,10 @@ class ContainerService {
   // watching the exits dir. Separate from the constructor so tests can drive it.
   void start_watching();
 
-  // The image must exist locally (the API layer pulls first where docker/podman would). Unknown image →
+  // The image must exist locally (the API layer pulls first where docker/podman would); spec.image is resolved
+  // with `policy` (docker's or podman's short-name rules) unless spec.image_id is already set. Unknown image →
   // not_found; name in use → conflict; bad values → invalid_argument. Nothing is left behind on failure.
-  CreateResult create(const ContainerSpec& spec);
+  CreateResult create(const ContainerSpec& spec, images::ShortNamePolicy policy = images::ShortNamePolicy::podman);
   // 409 (conflict) when already running; starting a stopped container again is allowed.
   void start(std::string_view ref);
   StopResult stop(std::string_view ref, const StopOptions& opts);
