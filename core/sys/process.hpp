@@ -24,4 +24,27 @@ struct ProcessResult {
 // Throws Error(Errc::internal) when it cannot be started at all.
 ProcessResult run(const std::vector<std::string>& argv, const SpawnOptions& opts = {});
 
+// One of the caller's descriptors, installed in the child under another number.
+struct FdMapping {
+  int parent_fd;
+  int child_fd;
+};
+
+struct DetachedOptions {
+  std::vector<std::string> env;  // exactly the child's environment (nothing is inherited)
+  std::vector<FdMapping> fds;    // child_fd must be above 2; every other descriptor is closed in the child
+  int stdin_fd = -1;             // -1: /dev/null
+  int stdout_fd = -1;            // -1: /dev/null
+  int stderr_fd = -1;            // -1: /dev/null
+  bool new_session = true;       // setsid: signals to the daemon's group must not reach the child
+};
+
+// Starts argv[0] and returns its pid without waiting; the caller reaps it (wait_exit) or leaves that to PID 1 when
+// the child daemonizes. Throws Error(Errc::internal) when it cannot be started.
+int spawn_detached(const std::vector<std::string>& argv, const DetachedOptions& opts);
+
+// Reaps `pid`; its exit code (128 + signal when killed), or nullopt when `timeout` passed first (the child is then
+// left unreaped) or it is not our child.
+std::optional<int> wait_exit(int pid, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
 }  // namespace berth::core::sys
