@@ -1,0 +1,43 @@
+// podman's entities.Event from core::Event.
+#include "api/shapes/events.hpp"
+
+namespace berth::api::shapes {
+namespace {
+
+constexpr std::int64_t kSecond = 1'000'000'000;
+
+std::string attribute(const core::Event& e, const std::string& key) {
+  auto it = e.attributes.find(key);
+  return it == e.attributes.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+nlohmann::json event_json(const core::Event& e) {
+  nlohmann::json attributes = nlohmann::json::object();
+  for (const auto& [k, v] : e.attributes) attributes[k] = v;
+  // ConvertToEntitiesEvent overwrites these four from the libpod event's own fields.
+  std::string image = e.type == "image" ? std::string() : attribute(e, "image");
+  attributes["image"] = image;
+  attributes["name"] = e.name.empty() ? attribute(e, "name") : e.name;
+  attributes["containerExitCode"] = attribute(e, "containerExitCode");
+  attributes["podId"] = attribute(e, "podId");
+  nlohmann::json out = nlohmann::json::object();
+  // Go's omitempty on status, id, from, time and timeNano.
+  if (!e.action.empty()) out["status"] = e.action;
+  if (!e.id.empty()) out["id"] = e.id;
+  if (!image.empty()) out["from"] = image;
+  out["Type"] = e.type;
+  out["Action"] = e.action;
+  out["Actor"] = {{"ID", e.id}, {"Attributes", std::move(attributes)}};
+  out["scope"] = "local";
+  if (e.time_ns != 0) {
+    out["time"] = e.time_ns / kSecond;
+    out["timeNano"] = e.time_ns;
+  }
+  return out;
+}
+
+std::string event_line(const core::Event& event) { return event_json(event).dump(); }
+
+}  // namespace berth::api::shapes

@@ -1,0 +1,61 @@
+// docker's events.Message from core::Event.
+#include "compat/shapes/events.hpp"
+
+#include "core/images/reference.hpp"
+
+namespace berth::compat::shapes {
+namespace {
+
+constexpr std::int64_t kSecond = 1'000'000'000;
+
+// Our image IDs are bare hex; docker's event Actor.ID is the full "sha256:" digest.
+std::string actor_id(const core::Event& e) {
+  if (e.type == "image" && e.id.size() == 64 && e.id.find(':') == std::string::npos) return "sha256:" + e.id;
+  return e.id;
+}
+
+// The engine speaks podman's verbs where they differ from docker's.
+std::string docker_action(const core::Event& e) {
+  if (e.type == "image" && e.action == "remove") return "delete";
+  if (e.type == "container" && e.action == "died") return "die";
+  return e.action;
+}
+
+// docker names images as users type them ("busybox:latest"), not fully qualified.
+std::string familiar_name(const std::string& name) {
+  if (name.empty()) return name;
+  try {
+    return core::images::parse_reference(name).familiar();
+  } catch (const std::exception&) {
+    return name;  // a name docker could not parse still reads better than nothing
+  }
+}
+
+}  // namespace
+
+nlohmann::json event_json(const core::Event& e) {
+  nlohmann::json attributes = nlohmann::json::object();
+  for (const auto& [k, v] : e.attributes) attributes[k] = v;
+  if (!e.name.empty() && !attributes.contains("name")) attributes["name"] = e.name;
+  if (e.type == "image" && attributes.contains("name"))
+    attributes["name"] = familiar_name(attributes["name"].get<std::string>());
+  std::string id = actor_id(e);
+  std::string action = docker_action(e);
+  nlohmann::json out = nlohmann::json::object();
+  if (e.type == "container" || e.type == "image") {
+    out["status"] = action;
+    out["id"] = id;
+    if (e.type == "container" && attributes.contains("image")) out["from"] = attributes["image"];
+  }
+  out["Type"] = e.type;
+  out["Action"] = action;
+  out["Actor"] = {{"ID", id}, {"Attributes", std::move(attributes)}};
+  out["scope"] = "local";
+  out["time"] = e.time_ns / kSecond;
+  out["timeNano"] = e.time_ns;
+  return out;
+}
+
+std::string event_line(const core::Event& event) { return event_json(event).dump(); }
+
+}  // namespace berth::compat::shapes
