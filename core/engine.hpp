@@ -4,7 +4,11 @@
 #include <memory>
 
 #include "core/config/config.hpp"
-#include "core/events/sink.hpp"
+#include "core/containers/service.hpp"
+#include "core/drivers/monitor.hpp"
+#include "core/drivers/mounter.hpp"
+#include "core/drivers/oci_runtime.hpp"
+#include "core/events/bus.hpp"
 #include "core/images/service.hpp"
 #include "core/manifests/service.hpp"
 #include "core/store/store.hpp"
@@ -18,11 +22,17 @@ struct Engine {
 
   const Config config;
   store::Store store;
-  // Until the events issue gives berthd a bus and journal, events go nowhere.
-  events::NullSink event_sink;
+  // The one event bus: services publish to it, GET /events subscribes. Built after the store it journals in.
+  events::EventBus event_sink;
   images::ImageService images;
   manifests::ManifestService manifests;
   SystemService system;
+  // The tools containers run on (PRIMITIVES.md): runc with a private root, conmon, overlayfs.
+  drivers::Runc runc;
+  drivers::Conmon conmon;
+  drivers::OverlayMounter mounter;
+  // Declared after images: it registers itself as their usage provider and is destroyed first.
+  containers::ContainerService containers;
 };
 
 }  // namespace berth::core

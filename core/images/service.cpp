@@ -206,6 +206,13 @@ ImageDiskUsage ImageService::disk_usage() const {
 
 std::size_t ImageService::count() const { return impl_->images.index()->by_id.size(); }
 
+std::vector<std::string> ImageService::layer_dirs(const Image& image) const {
+  std::vector<std::string> out;
+  for (auto it = image.layers.rbegin(); it != image.layers.rend(); ++it)
+    out.push_back(impl_->layers.diff_path(it->dir_id));
+  return out;
+}
+
 void ImageService::set_usage_provider(UsageProvider provider) {
   std::lock_guard lock(impl_->usage_mutex);
   impl_->usage = std::move(provider);

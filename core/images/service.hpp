@@ -183,6 +183,9 @@ class ImageService {
   std::size_t count() const;
 
   // Hooks for the container service (issue 5): how many containers use an image, and whether one is running.
+  // The extracted layer dirs of an image, top layer first (a container's overlay lowerdirs).
+  std::vector<std::string> layer_dirs(const Image& image) const;
+
   using UsageProvider = std::function<std::size_t(const std::string& image_id)>;
   void set_usage_provider(UsageProvider provider);
 

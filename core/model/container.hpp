@@ -137,4 +137,13 @@ struct ContainerState {
   bool stopped_by_user = false;  // for unless-stopped and on-failure: a user stop is not a failure
 };
 
+// One container as the index holds it: the immutable spec and its current state.
+struct Container {
+  std::string id;    // 64 hex
+  std::string name;  // without a leading "/"
+  std::int64_t created_ns = 0;
+  ContainerSpec spec;
+  ContainerState state;
+};
+
 }  // namespace berth::core

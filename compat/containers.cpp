@@ -1,0 +1,98 @@
+// Container lifecycle, list, inspect, rename, remove and prune handlers of the docker tree.
+#include "compat/containers.hpp"
+
+#include "compat/shapes/containers.hpp"
+#include "core/error.hpp"
+#include "core/time.hpp"
+#include "server/http/filters.hpp"
+
+namespace berth::compat::container_handlers {
+
+using http::Reply;
+using http::Request;
+
+// GET /containers/json?all=&limit=&size=&filters=
+Reply list(const Request& req, ContainerService& containers) {
+  core::containers::ListOptions opts{
+      .all = req.query.flag("all"), .size = req.query.flag("size"), .filters = http::query_filters(req.query)};
+  if (auto limit = req.query.integer("limit", -1); limit > 0) opts.last = static_cast<int>(limit);
+  if (opts.filters.count("status")) opts.all = true;  // docker: a status filter looks at stopped ones too
+  auto now = core::now_ns();
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& listed : containers.list(opts))
+    out.push_back(shapes::container_summary_json(listed, now, opts.size));
+  return Reply::json(out);
+}
+
+// GET /containers/{name}/json?size=
+Reply inspect(const Request& req, ContainerService& containers) {
+  bool size = req.query.flag("size");
+  return Reply::json(shapes::container_inspect_json(containers.inspect(req.param("name"), size), size));
+}
+
+// POST /containers/{name}/start. docker answers 304 for a running container, the service 409 (conflict): look
+// first, so a paused container's conflict still reaches the client as 409.
+Reply start(const Request& req, ContainerService& containers) {
+  auto ctr = containers.find(req.param("name"));
+  if (ctr->state.status == core::ContainerStatus::running) return Reply::not_modified();
+  containers.start(ctr->id);
+  return Reply::no_content();
+}
+
+// POST /containers/{name}/stop?t=&signal= (signal from API 1.42)
+Reply stop(const Request& req, ContainerService& containers) {
+  core::containers::StopOptions opts;
+  if (auto t = req.query.optional_int("t")) opts.timeout = static_cast<int>(*t);
+  if (req.version >= http::ApiVersion{1, 42}) opts.signal = req.query.string("signal");
+  auto result = containers.stop(req.param("name"), opts);
+  return result.was_running ? Reply::no_content() : Reply::not_modified();
+}
+
+// POST /containers/{name}/restart?t=
+Reply restart(const Request& req, ContainerService& containers) {
+  std::optional<int> timeout;
+  if (auto t = req.query.optional_int("t")) timeout = static_cast<int>(*t);
+  containers.restart(req.param("name"), timeout);
+  return Reply::no_content();
+}
+
+// POST /containers/{name}/kill?signal= (default KILL; not running → 409 from the service)
+Reply kill(const Request& req, ContainerService& containers) {
+  auto signal = req.query.string("signal");
+  containers.kill(req.param("name"), signal.empty() ? "KILL" : signal);
+  return Reply::no_content();
+}
+
+// POST /containers/{name}/pause
+Reply pause(const Request& req, ContainerService& containers) {
+  containers.pause(req.param("name"));
+  return Reply::no_content();
+}
+
+// POST /containers/{name}/unpause
+Reply unpause(const Request& req, ContainerService& containers) {
+  containers.unpause(req.param("name"));
+  return Reply::no_content();
+}
+
+// DELETE /containers/{name}?force=&v=&link= (links do not exist here, and docker's compat tree refuses link=true)
+Reply remove(const Request& req, ContainerService& containers) {
+  if (req.query.flag("link")) core::fail(core::Errc::invalid_argument, "link removal is not supported");
+  containers.remove(req.param("name"), {.force = req.query.flag("force"), .volumes = req.query.flag("v")});
+  return Reply::no_content();
+}
+
+// POST /containers/{name}/rename?name=
+Reply rename(const Request& req, ContainerService& containers) {
+  auto name = req.query.string("name");
+  if (name.empty()) core::fail(core::Errc::invalid_argument, "a new name is required: use name=");
+  containers.rename(req.param("name"), name);
+  return Reply::no_content();
+}
+
+// POST /containers/prune?filters= (until, label, label!)
+Reply prune(const Request& req, ContainerService& containers) {
+  return Reply::json(shapes::container_prune_json(containers.prune(http::query_filters(req.query))));
+}
+
+}  // namespace berth::compat::container_handlers
