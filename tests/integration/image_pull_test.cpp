@@ -248,14 +248,17 @@ TEST_CASE("failed pulls leave no image and no blobs", "[pull]") {
 
   // A layer whose digest and diff_id are right but whose tar climbs out of its directory: refused while it is
   // extracted, naming the entry; nothing lands outside, no layer or staging dir stays, no blob is kept.
+  // Its own registry: the one above now holds a corrupt busybox layer, which this image would share.
+  TestRegistry clean;
   auto hostile =
-      reg.push_image("library/hostile", "latest",
-                     {.top_tar = berth::test::make_tar({{"ok.txt", TarEntry::Kind::file, "fine"},
-                                                        {"../../escape.txt", TarEntry::Kind::file, "pwned"}})});
+      clean.push_image("library/hostile", "latest",
+                       {.top_tar = berth::test::make_tar({{"ok.txt", TarEntry::Kind::file, "fine"},
+                                                          {"../../escape.txt", TarEntry::Kind::file, "pwned"}})});
   try {
-    fx.svc().pull(pull_of(reg.host() + "/library/hostile"), Recorder().emit(), cancel);
+    fx.svc().pull(pull_of(clean.host() + "/library/hostile"), Recorder().emit(), cancel);
     FAIL("pulled a layer that escapes");
   } catch (const Error& e) {
+    INFO(e.message());
     CHECK(e.code() == Errc::invalid_argument);
     CHECK(e.message().find("escape.txt") != std::string::npos);
     CHECK(e.message().find(hostile.diff_ids.back()) != std::string::npos);
