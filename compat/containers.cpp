@@ -2,6 +2,7 @@
 #include "compat/containers.hpp"
 
 #include "compat/shapes/containers.hpp"
+#include "core/engine.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "server/http/filters.hpp"
@@ -96,3 +97,36 @@ Reply prune(const Request& req, ContainerService& containers) {
 }
 
 }  // namespace berth::compat::container_handlers
+
+namespace berth::compat {
+
+namespace {
+
+// The handlers see only the container service; this is the one place that takes it from the engine.
+template <ContainerHandler H>
+http::Reply on_engine(const http::Request& req, core::Engine& engine) {
+  return H(req, engine.containers);
+}
+
+}  // namespace
+
+void add_container_routes(http::Router& router) {
+  using namespace container_handlers;
+  router.post("/containers/create", on_engine<create>);
+  router.get("/containers/json", on_engine<list>);
+  router.post("/containers/prune", on_engine<prune>);
+  router.get("/containers/{name}/json", on_engine<inspect>);
+  router.post("/containers/{name}/start", on_engine<start>);
+  router.post("/containers/{name}/stop", on_engine<stop>);
+  router.post("/containers/{name}/restart", on_engine<restart>);
+  router.post("/containers/{name}/kill", on_engine<kill>);
+  router.post("/containers/{name}/pause", on_engine<pause>);
+  router.post("/containers/{name}/unpause", on_engine<unpause>);
+  router.post("/containers/{name}/wait", on_engine<wait>);
+  router.post("/containers/{name}/rename", on_engine<rename>);
+  router.get("/containers/{name}/top", on_engine<top>);
+  router.get("/containers/{name}/logs", on_engine<logs>);
+  router.del("/containers/{name}", on_engine<remove>);
+}
+
+}  // namespace berth::compat

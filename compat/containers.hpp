@@ -1,5 +1,5 @@
-// Container routes of the docker tree: /containers/... The handlers need only the container service; the one place
-// that reaches it inside the engine is the accessor compat/routes.cpp passes to add_container_routes.
+// Container routes of the docker tree: /containers/... The handlers need only the container service (so they are
+// testable without an engine); add_container_routes hands them engine.containers.
 #pragma once
 
 #include "core/containers/service.hpp"
@@ -28,30 +28,7 @@ http::Reply wait(const http::Request& req, ContainerService& containers);
 http::Reply logs(const http::Request& req, ContainerService& containers);
 }  // namespace container_handlers
 
-// Binds a service handler to the router's engine: `Of(engine)` is the engine's container service.
-template <auto Of, ContainerHandler H>
-http::Reply with_containers(const http::Request& req, core::Engine& engine) {
-  return H(req, Of(engine));
-}
-
-template <auto Of>
-void add_container_routes(http::Router& router) {
-  using namespace container_handlers;
-  router.post("/containers/create", with_containers<Of, create>);
-  router.get("/containers/json", with_containers<Of, list>);
-  router.post("/containers/prune", with_containers<Of, prune>);
-  router.get("/containers/{name}/json", with_containers<Of, inspect>);
-  router.post("/containers/{name}/start", with_containers<Of, start>);
-  router.post("/containers/{name}/stop", with_containers<Of, stop>);
-  router.post("/containers/{name}/restart", with_containers<Of, restart>);
-  router.post("/containers/{name}/kill", with_containers<Of, kill>);
-  router.post("/containers/{name}/pause", with_containers<Of, pause>);
-  router.post("/containers/{name}/unpause", with_containers<Of, unpause>);
-  router.post("/containers/{name}/wait", with_containers<Of, wait>);
-  router.post("/containers/{name}/rename", with_containers<Of, rename>);
-  router.get("/containers/{name}/top", with_containers<Of, top>);
-  router.get("/containers/{name}/logs", with_containers<Of, logs>);
-  router.del("/containers/{name}", with_containers<Of, remove>);
-}
+// Registers the routes above; each handler is handed engine.containers.
+void add_container_routes(http::Router& router);
 
 }  // namespace berth::compat
