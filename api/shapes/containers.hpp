@@ -1,0 +1,39 @@
+// Podman-shaped container documents (libpod tree): InspectContainerData, the ListContainer entry of
+// GET /libpod/containers/json, the rm and prune reports, and the log frames.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/containers/logs.hpp"
+#include "core/containers/service.hpp"
+#include "core/model/container.hpp"
+#include "core/streams/source.hpp"
+
+namespace berth::api::shapes {
+
+// podman's state names: created (also for configured, as podman prints it), running, paused, stopped, exited,
+// removing.
+std::string_view podman_status(core::ContainerStatus status);
+
+// GET /libpod/containers/{name}/json. `size`: add SizeRw/SizeRootFs (podman omits them otherwise).
+nlohmann::json container_data_json(const core::containers::ContainerDetails& details, bool size);
+
+// One entry of GET /libpod/containers/json. Size is {"rootFsSize","rwSize"} with `size`, else null.
+nlohmann::json list_container_json(const core::containers::ListedContainer& listed, bool size);
+
+// DELETE /libpod/containers/{name}: [{"Id", "RawInput"}] (Err is omitted when nil, and failures are statuses).
+nlohmann::json rm_report_json(const std::string& id, const std::string& raw_input);
+
+// POST /libpod/containers/prune: [{"Id", "Size"}]. The service reports one total, so each entry has Size 0 unless
+// a single container was removed (then it carries the total).
+nlohmann::json prune_report_json(const core::containers::PruneReport& report);
+
+// One log record as the libpod logs route frames it (always docker mux, even with a TTY): with `timestamps`, Go's
+// RFC3339 (seconds, podman's format here) and a space before the text.
+core::streams::Chunk libpod_log_chunk(const core::containers::LogLine& line, bool timestamps);
+
+}  // namespace berth::api::shapes
