@@ -5,13 +5,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <csignal>
 #include <cstring>
-#include <limits>
 #include <optional>
 
 #include "core/error.hpp"
+#include "server/http/json_fields.hpp"
 
 namespace berth::api::shapes {
 namespace {
@@ -19,136 +18,16 @@ namespace {
 using json = nlohmann::json;
 using core::Errc;
 
-std::string kind_of(const json& v) {
-  if (v.is_boolean()) return "bool";
-  if (v.is_number()) return "number";
-  if (v.is_string()) return "string";
-  if (v.is_array()) return "array";
-  if (v.is_object()) return "object";
-  return "null";
-}
+// podman: "json: cannot unmarshal string into Go struct field SpecGenerator.name of type string", behind decode()'s
+// prefix. The pointer says where in the client's body the bad value sits.
+constexpr http::JsonErrorStyle kDecodeErrors{.prefix = "decode(): ", .field = "field "};
 
-// podman: "json: cannot unmarshal string into Go struct field SpecGenerator.name of type string". The pointer says
-// where in the client's body the bad value sits.
-[[noreturn]] void bad_type(const std::string& ptr, std::string_view want, const json& got) {
-  core::fail(Errc::invalid_argument, "decode(): json: cannot unmarshal " + kind_of(got) + " into field " + ptr +
-                                         " of type " + std::string(want));
-}
+// One object of the body; the root is Obj(&body, "", kDecodeErrors) and every object under it keeps that style.
+using Obj = http::JsonFields;
 
 [[noreturn]] void unsupported(const std::string& what) {
   core::fail(Errc::invalid_argument, what + " are not supported yet");
 }
-
-bool iequal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::int64_t to_int(const json& v, const std::string& ptr) {
-  if (v.is_number_integer()) return v.get<std::int64_t>();
-  if (v.is_number_float()) {  // Go takes 6.7108864e7 for an int64, not 1.5
-    double d = v.get<double>();
-    if (std::trunc(d) == d && std::abs(d) < 9.2e18) return static_cast<std::int64_t>(d);
-  }
-  bad_type(ptr, "integer", v);
-}
-
-std::string to_string(const json& v, const std::string& ptr) {
-  if (v.is_null()) return {};
-  if (!v.is_string()) bad_type(ptr, "string", v);
-  return v.get<std::string>();
-}
-
-std::vector<std::string> to_strings(const json& v, const std::string& ptr) {
-  if (v.is_null()) return {};
-  if (!v.is_array()) bad_type(ptr, "[]string", v);
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < v.size(); ++i) out.push_back(to_string(v[i], ptr + "/" + std::to_string(i)));
-  return out;
-}
-
-// One JSON object of the body and where it sits; absent or null reads as an empty object.
-class Obj {
- public:
-  Obj(const json* obj, std::string ptr) : obj_(obj), ptr_(std::move(ptr)) {
-    if (obj_ && obj_->is_null()) obj_ = nullptr;
-    if (obj_ && !obj_->is_object()) bad_type(ptr_.empty() ? "/" : ptr_, "object", *obj_);
-  }
-
-  std::string at(std::string_view key) const { return ptr_ + "/" + std::string(key); }
-
-  // Exact spelling first, then any case; nullptr when absent or null.
-  const json* find(std::string_view key) const {
-    if (!obj_) return nullptr;
-    auto it = obj_->find(std::string(key));
-    if (it == obj_->end())
-      for (auto i = obj_->begin(); i != obj_->end(); ++i)
-        if (iequal(i.key(), key)) {
-          it = i;
-          break;
-        }
-    if (it == obj_->end() || it->is_null()) return nullptr;
-    return &*it;
-  }
-  bool has(std::string_view key) const { return find(key) != nullptr; }
-
-  std::string str(std::string_view key) const {
-    const json* v = find(key);
-    return v ? to_string(*v, at(key)) : std::string();
-  }
-  bool flag(std::string_view key) const {
-    const json* v = find(key);
-    if (!v) return false;
-    if (!v->is_boolean()) bad_type(at(key), "bool", *v);
-    return v->get<bool>();
-  }
-  std::optional<std::int64_t> opt_int(std::string_view key) const {
-    const json* v = find(key);
-    if (!v) return std::nullopt;
-    return to_int(*v, at(key));
-  }
-  std::int64_t integer(std::string_view key) const { return opt_int(key).value_or(0); }
-  std::optional<int> opt_int32(std::string_view key) const {
-    auto v = opt_int(key);
-    if (v && (*v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max()))
-      core::fail(Errc::invalid_argument, at(key) + ": out of range");
-    return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
-  }
-  std::vector<std::string> strings(std::string_view key) const {
-    const json* v = find(key);
-    return v ? to_strings(*v, at(key)) : std::vector<std::string>{};
-  }
-  std::optional<std::vector<std::string>> opt_strings(std::string_view key) const {
-    const json* v = find(key);
-    return v ? std::optional(to_strings(*v, at(key))) : std::nullopt;
-  }
-  std::map<std::string, std::string> string_map(std::string_view key) const {
-    Obj m = object(key);
-    std::map<std::string, std::string> out;
-    if (m.obj_)
-      for (const auto& [k, v] : m.obj_->items()) out[k] = to_string(v, m.at(k));
-    return out;
-  }
-  Obj object(std::string_view key) const { return Obj(find(key), at(key)); }
-  std::vector<Obj> objects(std::string_view key) const {
-    const json* v = find(key);
-    std::vector<Obj> out;
-    if (!v) return out;
-    if (!v->is_array()) bad_type(at(key), "array", *v);
-    for (std::size_t i = 0; i < v->size(); ++i) out.emplace_back(&(*v)[i], at(key) + "/" + std::to_string(i));
-    return out;
-  }
-  // Non-empty when present: an array or object with members.
-  bool non_empty(std::string_view key) const {
-    const json* v = find(key);
-    return v && (v->is_array() || v->is_object()) && !v->empty();
-  }
-
- private:
-  const json* obj_;
-  std::string ptr_;
-};
 
 bool is_propagation(std::string_view o) {
   return o == "private" || o == "rprivate" || o == "shared" || o == "rshared" || o == "slave" || o == "rslave";
@@ -353,7 +232,7 @@ core::ContainerSpec spec_from_specgen(std::string_view body) {
 }
 
 core::ContainerSpec spec_from_specgen_doc(const json& body) {
-  Obj g(&body, "");
+  Obj g(&body, "", kDecodeErrors);
   core::ContainerSpec spec;
   parse_process(g, spec);
   parse_storage(g, spec);

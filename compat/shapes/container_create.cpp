@@ -3,14 +3,12 @@
 #include "compat/shapes/container_create.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <cmath>
 #include <cstdio>
-#include <limits>
 #include <optional>
 #include <set>
 
 #include "core/error.hpp"
+#include "server/http/json_fields.hpp"
 
 namespace berth::compat::shapes {
 namespace {
@@ -18,143 +16,10 @@ namespace {
 using json = nlohmann::json;
 using core::Errc;
 
-std::string json_kind(const json& v) {
-  if (v.is_boolean()) return "bool";
-  if (v.is_number()) return "number";
-  if (v.is_string()) return "string";
-  if (v.is_array()) return "array";
-  if (v.is_object()) return "object";
-  return "null";
-}
+// One object of the body and its JSON pointer (Go's decoding rules, docker's wording of a type error).
+using Fields = http::JsonFields;
 
-// docker: "json: cannot unmarshal string into Go struct field HostConfig.Memory of type int64"; we name the field
-// by its JSON pointer, which says where it is in the body the client sent.
-[[noreturn]] void bad_type(const std::string& ptr, std::string_view want, const json& got) {
-  core::fail(Errc::invalid_argument,
-             "json: cannot unmarshal " + json_kind(got) + " into " + ptr + " of type " + std::string(want));
-}
-
-[[noreturn]] void bad_value(const std::string& ptr, std::string_view why) {
-  core::fail(Errc::invalid_argument, ptr + ": " + std::string(why));
-}
-
-bool iequal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::int64_t to_int(const json& v, const std::string& ptr) {
-  if (v.is_number_integer()) return v.get<std::int64_t>();
-  if (v.is_number_float()) {  // Go accepts 6.7108864e7 for an int64, not 1.5
-    double d = v.get<double>();
-    if (std::trunc(d) == d && std::abs(d) < 9.2e18) return static_cast<std::int64_t>(d);
-  }
-  bad_type(ptr, "integer", v);
-}
-
-std::string to_string(const json& v, const std::string& ptr) {
-  if (v.is_null()) return {};
-  if (!v.is_string()) bad_type(ptr, "string", v);
-  return v.get<std::string>();
-}
-
-std::vector<std::string> to_strings(const json& v, const std::string& ptr) {
-  if (v.is_null()) return {};
-  if (!v.is_array()) bad_type(ptr, "[]string", v);
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < v.size(); ++i) out.push_back(to_string(v[i], ptr + "/" + std::to_string(i)));
-  return out;
-}
-
-// One JSON object of the body and where it sits; absent or null reads as an empty object.
-class Fields {
- public:
-  Fields(const json* obj, std::string ptr) : obj_(obj), ptr_(std::move(ptr)) {
-    if (obj_ && obj_->is_null()) obj_ = nullptr;
-    if (obj_ && !obj_->is_object()) bad_type(ptr_.empty() ? "/" : ptr_, "object", *obj_);
-  }
-
-  std::string at(std::string_view key) const { return ptr_ + "/" + std::string(key); }
-
-  // The value of key (exact spelling first, then any case), or nullptr when absent or null.
-  const json* find(std::string_view key) const {
-    if (!obj_) return nullptr;
-    auto it = obj_->find(std::string(key));
-    if (it == obj_->end())
-      for (auto i = obj_->begin(); i != obj_->end(); ++i)
-        if (iequal(i.key(), key)) {
-          it = i;
-          break;
-        }
-    if (it == obj_->end() || it->is_null()) return nullptr;
-    return &*it;
-  }
-
-  std::string str(std::string_view key) const {
-    const json* v = find(key);
-    return v ? to_string(*v, at(key)) : std::string();
-  }
-  bool flag(std::string_view key) const {
-    const json* v = find(key);
-    if (!v) return false;
-    if (!v->is_boolean()) bad_type(at(key), "bool", *v);
-    return v->get<bool>();
-  }
-  std::optional<std::int64_t> opt_int(std::string_view key) const {
-    const json* v = find(key);
-    if (!v) return std::nullopt;
-    return to_int(*v, at(key));
-  }
-  std::int64_t integer(std::string_view key) const { return opt_int(key).value_or(0); }
-  int int32(std::string_view key) const {
-    auto v = integer(key);
-    if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) bad_value(at(key), "out of range");
-    return static_cast<int>(v);
-  }
-  std::vector<std::string> strings(std::string_view key) const {
-    const json* v = find(key);
-    return v ? to_strings(*v, at(key)) : std::vector<std::string>{};
-  }
-  // docker's StrSlice (Cmd, Entrypoint): a list, or one string; null/absent stays nullopt (the image's value).
-  std::optional<std::vector<std::string>> str_slice(std::string_view key) const {
-    const json* v = find(key);
-    if (!v) return std::nullopt;
-    if (v->is_string()) return std::vector<std::string>{v->get<std::string>()};
-    return to_strings(*v, at(key));
-  }
-  std::map<std::string, std::string> string_map(std::string_view key) const {
-    Fields m = object(key);
-    std::map<std::string, std::string> out;
-    if (m.obj_)
-      for (const auto& [k, v] : m.obj_->items()) out[k] = to_string(v, m.at(k));
-    return out;
-  }
-  // The keys of a set-like object ({"80/tcp": {}}).
-  std::vector<std::string> keys(std::string_view key) const {
-    Fields m = object(key);
-    std::vector<std::string> out;
-    if (m.obj_)
-      for (const auto& item : m.obj_->items()) out.push_back(item.key());
-    return out;
-  }
-  Fields object(std::string_view key) const { return Fields(find(key), at(key)); }
-  // Each element of an array of objects.
-  std::vector<Fields> objects(std::string_view key) const {
-    const json* v = find(key);
-    std::vector<Fields> out;
-    if (!v) return out;
-    if (!v->is_array()) bad_type(at(key), "array", *v);
-    for (std::size_t i = 0; i < v->size(); ++i) out.emplace_back(&(*v)[i], at(key) + "/" + std::to_string(i));
-    return out;
-  }
-  const json* raw() const { return obj_; }
-  const std::string& ptr() const { return ptr_; }
-
- private:
-  const json* obj_;
-  std::string ptr_;
-};
+using http::bad_json_value;
 
 const std::set<std::string, std::less<>> kPropagations = {"private", "rprivate", "shared",
                                                           "rshared", "slave",    "rslave"};
@@ -168,12 +33,12 @@ void parse_mounts(const Fields& host, core::ContainerSpec& spec) {
     core::MountSpec mount{.type = m.str("Type"), .source = m.str("Source"), .destination = m.str("Target")};
     if (mount.type.empty()) mount.type = "volume";  // docker's default Type
     if (mount.type != "bind" && mount.type != "tmpfs" && mount.type != "volume")
-      bad_value(m.at("Type"), "mount type '" + mount.type + "' is not supported");
-    if (mount.destination.empty()) bad_value(m.at("Target"), "a mount needs a Target");
+      bad_json_value(m.at("Type"), "mount type '" + mount.type + "' is not supported");
+    if (mount.destination.empty()) bad_json_value(m.at("Target"), "a mount needs a Target");
     mount.read_only = m.flag("ReadOnly");
     mount.propagation = m.object("BindOptions").str("Propagation");
     if (!mount.propagation.empty() && !kPropagations.count(mount.propagation))
-      bad_value(m.at("BindOptions") + "/Propagation", "invalid propagation '" + mount.propagation + "'");
+      bad_json_value(m.at("BindOptions") + "/Propagation", "invalid propagation '" + mount.propagation + "'");
     auto tmpfs = m.object("TmpfsOptions");
     if (auto size = tmpfs.opt_int("SizeBytes"); size && *size > 0)
       mount.options.push_back("size=" + std::to_string(*size));
@@ -219,7 +84,7 @@ void parse_resources(const Fields& host, core::Resources& r) {
   r.cpuset_mems = host.str("CpusetMems");
   r.pids_limit = host.integer("PidsLimit");
   auto weight = host.integer("BlkioWeight");
-  if (weight < 0 || weight > 1000) bad_value(host.at("BlkioWeight"), "must be 0 or between 10 and 1000");
+  if (weight < 0 || weight > 1000) bad_json_value(host.at("BlkioWeight"), "must be 0 or between 10 and 1000");
   r.blkio_weight = static_cast<std::uint16_t>(weight);
 }
 
@@ -233,7 +98,7 @@ void parse_security(const Fields& host, core::ContainerSpec& spec) {
       spec.no_new_privileges = true;
   for (const auto& d : host.objects("Devices")) {
     core::DeviceSpec dev{.path_on_host = d.str("PathOnHost"), .path_in_container = d.str("PathInContainer")};
-    if (dev.path_on_host.empty()) bad_value(d.at("PathOnHost"), "a device needs PathOnHost");
+    if (dev.path_on_host.empty()) bad_json_value(d.at("PathOnHost"), "a device needs PathOnHost");
     if (dev.path_in_container.empty()) dev.path_in_container = dev.path_on_host;
     if (auto perms = d.str("CgroupPermissions"); !perms.empty()) dev.permissions = perms;
     spec.devices.push_back(std::move(dev));
@@ -252,7 +117,7 @@ void parse_network(const Fields& host, core::ContainerSpec& spec) {
   } else if (mode == "none" || mode == "host") {
     spec.network_mode = mode;
   } else if (mode.rfind("container:", 0) == 0) {
-    bad_value(host.at("NetworkMode"), "joining another container's network namespace is not supported yet");
+    bad_json_value(host.at("NetworkMode"), "joining another container's network namespace is not supported yet");
   } else {  // a user-defined network: none exist until the networks issue lands, so docker's 404 text
     core::fail(Errc::not_found, "network " + mode + " not found");
   }
@@ -276,15 +141,15 @@ void parse_lifecycle(const Fields& host, core::ContainerSpec& spec) {
   if (spec.restart.name.empty()) spec.restart.name = "no";
   static const std::set<std::string, std::less<>> names = {"no", "always", "on-failure", "unless-stopped"};
   if (!names.count(spec.restart.name))
-    bad_value(restart.at("Name"), "invalid restart policy '" + spec.restart.name + "'");
+    bad_json_value(restart.at("Name"), "invalid restart policy '" + spec.restart.name + "'");
   spec.restart.max_retries = restart.int32("MaximumRetryCount");
-  if (spec.restart.max_retries < 0) bad_value(restart.at("MaximumRetryCount"), "must not be negative");
+  if (spec.restart.max_retries < 0) bad_json_value(restart.at("MaximumRetryCount"), "must not be negative");
   if (spec.restart.max_retries > 0 && spec.restart.name != "on-failure")
-    bad_value(restart.at("MaximumRetryCount"),
-              "maximum retry count cannot be used with restart policy '" + spec.restart.name + "'");
+    bad_json_value(restart.at("MaximumRetryCount"),
+                   "maximum retry count cannot be used with restart policy '" + spec.restart.name + "'");
   spec.auto_remove = host.flag("AutoRemove");
   if (spec.auto_remove && spec.restart.name != "no")
-    bad_value(host.at("AutoRemove"), "can't create 'AutoRemove' container with restart policy");
+    bad_json_value(host.at("AutoRemove"), "can't create 'AutoRemove' container with restart policy");
   auto log = host.object("LogConfig");
   spec.log_driver = log.str("Type");
   spec.log_options = log.string_map("Config");
@@ -292,13 +157,13 @@ void parse_lifecycle(const Fields& host, core::ContainerSpec& spec) {
 
 // Settings Berth has no way to honour yet: refusing them beats silently running something else.
 void refuse_unsupported(const Fields& host) {
-  if (!host.strings("Links").empty()) bad_value(host.at("Links"), "links are not supported");
-  if (!host.strings("VolumesFrom").empty()) bad_value(host.at("VolumesFrom"), "volumes-from is not supported yet");
+  if (!host.strings("Links").empty()) bad_json_value(host.at("Links"), "links are not supported");
+  if (!host.strings("VolumesFrom").empty()) bad_json_value(host.at("VolumesFrom"), "volumes-from is not supported yet");
 }
 
 void parse_config(const Fields& config, core::ContainerSpec& spec) {
   spec.image = config.str("Image");
-  if (spec.image.empty()) bad_value(config.at("Image"), "an image is required");
+  if (spec.image.empty()) bad_json_value(config.at("Image"), "an image is required");
   spec.command = config.str_slice("Cmd");
   spec.entrypoint = config.str_slice("Entrypoint");
   spec.env = config.strings("Env");

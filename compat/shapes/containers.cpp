@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/containers/container_filter.hpp"
 #include "core/time.hpp"
 
 namespace berth::compat::shapes {
@@ -245,23 +246,8 @@ json network_settings_json() {
 
 }  // namespace
 
-std::string_view docker_status(ContainerStatus status) {
-  switch (status) {
-    case ContainerStatus::configured:
-    case ContainerStatus::created:
-      return "created";
-    case ContainerStatus::running:
-      return "running";
-    case ContainerStatus::paused:
-      return "paused";
-    case ContainerStatus::removing:
-      return "removing";
-    case ContainerStatus::stopped:
-    case ContainerStatus::exited:
-      return "exited";
-  }
-  return "dead";
-}
+// The filters' mapping: `docker ps --filter status=` and the State shown must agree.
+std::string_view docker_status(ContainerStatus status) { return core::containers::docker_status(status); }
 
 std::string human_duration(std::int64_t ns) {
   auto plural = [](std::int64_t n, const char* unit) { return std::to_string(n) + " " + unit; };
