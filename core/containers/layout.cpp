@@ -19,6 +19,7 @@ ContainerPaths Layout::paths(const std::string& id) const {
   p.pid_file = p.bundle + "/pidfile";
   p.conmon_pid = p.bundle + "/conmon.pid";
   p.exit_file = exits_dir() + "/" + id;
+  p.netns = netns_dir() + "/" + id;
   return p;
 }
 

@@ -21,6 +21,7 @@ struct ContainerPaths {
   std::string pid_file;     // bundle/pidfile
   std::string conmon_pid;   // bundle/conmon.pid
   std::string exit_file;    // $RUN/exits/<id>
+  std::string netns;        // $RUN/netns/<id>: the private network namespace, while it runs
 };
 
 class Layout {
@@ -32,6 +33,7 @@ class Layout {
   std::string exits_dir() const { return runroot_ + "/exits"; }
   std::string runc_root() const { return runroot_ + "/runc"; }
   std::string bundles_dir() const { return runroot_ + "/ctr"; }
+  std::string netns_dir() const { return runroot_ + "/netns"; }
 
  private:
   std::string root_;

@@ -9,6 +9,7 @@
 #include "core/containers/container_filter.hpp"
 #include "core/containers/service.hpp"
 #include "core/containers/service_impl.hpp"
+#include "core/drivers/netns.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
@@ -157,6 +158,12 @@ void ContainerService::Impl::reconcile() {
       if (drivers.mounter.mounted(merged)) continue;  // never delete through a mount
       std::filesystem::remove_all(e.path(), ec);
     }
+  }
+  // Network namespaces pinned for containers that no longer run.
+  for (const auto& e : std::filesystem::directory_iterator(layout.netns_dir(), ec)) {
+    auto idx = containers.index();
+    auto it = idx->by_id.find(e.path().filename().string());
+    if (it == idx->by_id.end() || !is_running(it->second->state.status)) drivers::remove_netns(e.path().string());
   }
   // Exit files that arrived for containers no longer known.
   for (const auto& e : std::filesystem::directory_iterator(layout.exits_dir(), ec)) {

@@ -10,6 +10,7 @@
 #include "core/containers/oci_spec.hpp"
 #include "core/containers/service.hpp"
 #include "core/containers/service_impl.hpp"
+#include "core/drivers/netns.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/sys/cgroup.hpp"
@@ -60,12 +61,15 @@ void ContainerService::Impl::start_locked(const Container& c) {
       std::string wd = effective_workdir(c.spec, image.get());
       if (wd != "/") sys::mkdir_in_root(root.get(), wd);
     }
+    // Every mode but host gets a namespace of the engine's own, with loopback up (runc's would have lo down).
+    std::string netns = c.spec.network_mode == "host" ? "" : drivers::create_netns(layout.netns_dir(), c.id);
     OciInputs in{.id = c.id,
                  .rootfs = rootfs,
                  .image = image ? &image->config : nullptr,
                  .hosts_file = p.hosts,
                  .hostname_file = p.hostname,
                  .resolv_file = p.resolv,
+                 .netns_path = netns,
                  .cgroup_parent = kCgroupParent,
                  .seccomp_json = seccomp_json,
                  .user = user};
@@ -124,6 +128,7 @@ void ContainerService::Impl::cleanup_runtime(const Container& c) noexcept {
     log::warn("cgroup of " + c.id + ": " + e.what());
   }
   ::unlink(p.exit_file.c_str());
+  drivers::remove_netns(p.netns);
   std::error_code ec;
   std::filesystem::remove_all(p.bundle, ec);
 }

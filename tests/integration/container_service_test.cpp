@@ -67,6 +67,25 @@ TEST_CASE("a container runs, reports its exit code and output, and leaves nothin
   CHECK(code_of([&] { fx.svc().inspect(id); }) == Errc::not_found);
 }
 
+TEST_CASE("network modes: a private namespace with loopback up, none alike, host shares the host's", "[containers]") {
+  ContainerFixture fx;
+  auto flags = [&](const std::string& mode) {
+    ContainerSpec spec;
+    spec.network_mode = mode;
+    auto id = fx.create({"sh", "-c", "cat /sys/class/net/lo/flags; ls /sys/class/net | wc -l"}, spec);
+    fx.svc().start(id);
+    REQUIRE(fx.wait(id) == 0);
+    std::string out = fx.logs(id);
+    CHECK_FALSE(std::filesystem::exists(fx.config.runroot + "/netns/" + id));
+    return out;
+  };
+  CHECK(flags("") == "0x9\n1\n");  // IFF_UP | IFF_LOOPBACK, and no other interface
+  CHECK(flags("none") == "0x9\n1\n");
+  std::size_t host_ifaces = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/sys/class/net")) ++host_ifaces;
+  CHECK(flags("host") == "0x9\n" + std::to_string(host_ifaces) + "\n");
+}
+
 TEST_CASE("a running container: conflicts, pause, stop escalation to SIGKILL, kill", "[containers]") {
   ContainerFixture fx;
   auto id = fx.create({"sleep", "100"}, ContainerSpec{.name = "sleeper"});
