@@ -1,4 +1,4 @@
-// GET /events?since=&until=&filters= : past events from the journal, then live ones until `until` (or forever).
+// GET /events?since=&until=&filters=&stream= : past events from the journal, then live ones until `until` (or forever).
 #include "compat/events.hpp"
 
 #include "compat/shapes/events.hpp"
@@ -10,8 +10,9 @@ namespace berth::compat {
 namespace {
 
 http::Reply events(const http::Request& req, core::Engine& engine) {
+  // `stream` is podman's (its compat /events honours it, and its test suite uses it); docker clients never send it.
   auto query = core::events::make_query(req.query.optional_string("since"), req.query.optional_string("until"),
-                                        /*stream=*/true, http::query_filters(req.query));
+                                        req.query.flag("stream", true), http::query_filters(req.query));
   // The reply's headers go out before the first event: the docker CLI waits for them.
   return http::Reply::stream(http::Framing::json_lines, engine.event_sink.subscribe(query), shapes::event_line);
 }

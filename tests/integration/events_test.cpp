@@ -97,6 +97,11 @@ TEST_CASE("docker events replays image events between since and until and exits"
     CHECK(e["timeNano"].get<std::int64_t>() / 1'000'000'000 == e["time"].get<std::int64_t>());
   }
 
+  // podman's compat endpoint honours stream=false too (its own test suite relies on it): past events, then the end.
+  auto compat = d.request("GET", "/v1.41/events?stream=false&since=" + unix_time(t0));
+  REQUIRE(compat.status == 200);
+  CHECK(has_event(json_lines(compat.body), "tag", "evimg:two"));
+
   // podman's filter key for the action.
   auto only_untag = d.request("GET", "/v4.3.1/libpod/events?stream=false&since=" + unix_time(t0) +
                                          "&filters=%7B%22event%22%3A%5B%22untag%22%5D%7D");
