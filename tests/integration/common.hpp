@@ -14,6 +14,15 @@
 
 namespace berth::test {
 
+// podman's remote client stats the auth file under the DOCKER_CONFIG the harness points it at: give it an empty one.
+inline void write_empty_docker_config(const Berthd& d) {
+  for (const auto& [key, value] : d.cli_env())
+    if (key == "DOCKER_CONFIG") {
+      std::filesystem::create_directories(value);
+      std::ofstream(value + "/config.json") << "{}";
+    }
+}
+
 // What `uname -r` prints.
 inline std::string host_kernel() {
   utsname u{};

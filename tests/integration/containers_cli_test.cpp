@@ -122,12 +122,7 @@ TEST_CASE("podman --remote run -d, ps, logs, inspect, stop, rm", "[integration][
   Berthd d;
   TempDir tmp;
   import_busybox(d, tmp);
-  // podman's remote client stats the DOCKER_CONFIG auth file the harness points at.
-  for (const auto& [key, value] : d.cli_env())
-    if (key == "DOCKER_CONFIG") {
-      std::filesystem::create_directories(value);
-      std::ofstream(value + "/config.json") << "{}";
-    }
+  write_empty_docker_config(d);
   auto podman = [&](const std::vector<std::string>& args) {
     auto r = d.podman(args);
     INFO(r.describe() << "\n--- berthd log ---\n" << d.log_tail());

@@ -6,6 +6,7 @@
 #include <regex>
 #include <string>
 
+#include "tests/integration/common.hpp"
 #include "tests/integration/image_fixtures.hpp"
 #include "tests/support/berthd.hpp"
 #include "tests/support/registry.hpp"
@@ -96,12 +97,7 @@ TEST_CASE("podman --remote manifest create, add, inspect, push, rm; pull picks t
   auto amd = import_image(d, "amd", "localhost/img-amd:latest");
   import_image(d, "arm", "localhost/img-arm:latest");
 
-  // podman's manifest commands stat the DOCKER_CONFIG auth file the harness points at.
-  for (const auto& [key, value] : d.cli_env())
-    if (key == "DOCKER_CONFIG") {
-      std::filesystem::create_directories(value);
-      std::ofstream(value + "/config.json") << "{}";
-    }
+  write_empty_docker_config(d);
   auto run = [&](const std::vector<std::string>& args) {
     auto r = d.podman(args);
     INFO(r.describe() << "\n--- berthd log ---\n" << d.log_tail());
@@ -143,11 +139,7 @@ TEST_CASE("podman --remote manifest add docker://…, push --all copies the regi
   TestRegistry src;
   TestRegistry dst;
   auto multi = src.push_image("test/multi", "1", {.index = true, .layers = 2});
-  for (const auto& [key, value] : d.cli_env())
-    if (key == "DOCKER_CONFIG") {
-      std::filesystem::create_directories(value);
-      std::ofstream(value + "/config.json") << "{}";
-    }
+  write_empty_docker_config(d);
   auto run = [&](const std::vector<std::string>& args) {
     auto r = d.podman(args);
     INFO(r.describe() << "\n--- berthd log ---\n" << d.log_tail());
