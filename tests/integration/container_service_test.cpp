@@ -211,7 +211,7 @@ TEST_CASE("bad input: unknown image, bad names, missing executable, bad mounts; 
   CHECK(std::filesystem::is_empty(fx.config.root + "/containers"));
 
   auto id = fx.create({"/bin/nosuchcommand"});
-  CHECK(code_of([&] { fx.svc().start(id); }) != Errc::internal);
+  CHECK(code_of([&] { fx.svc().start(id); }) == Errc::invalid_argument);  // a missing executable: the client's fault
   auto d = fx.svc().inspect(id);
   CHECK(d.container->state.status == ContainerStatus::created);
   CHECK(d.container->state.error.find("nosuchcommand") != std::string::npos);
