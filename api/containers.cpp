@@ -20,10 +20,12 @@ std::optional<int> optional_seconds(const http::Query& query, std::string_view k
 
 }  // namespace
 
-// GET /libpod/containers/json?all=&limit=&last=&size=&filters= (namespace, pod, sync, external: nothing to add)
+// GET /libpod/containers/json?all=&limit=&last=&size=&sync=&filters= (namespace, pod, external: nothing to add)
 Reply list(const Request& req, ContainerService& containers) {
-  core::containers::ListOptions opts{
-      .all = req.query.flag("all"), .size = req.query.flag("size"), .filters = http::query_filters(req.query)};
+  core::containers::ListOptions opts{.all = req.query.flag("all"),
+                                     .size = req.query.flag("size"),
+                                     .sync = req.query.flag("sync"),
+                                     .filters = http::query_filters(req.query)};
   // `last` is podman's older spelling of `limit` and wins when both are given; podman --remote sends last=-1.
   auto limit = req.query.has("last") ? req.query.integer("last", -1) : req.query.integer("limit", -1);
   if (limit > 0) opts.last = static_cast<int>(limit);
@@ -51,6 +53,11 @@ Reply start(const Request& req, ContainerService& containers) {
   if (ctr->state.status == core::ContainerStatus::running) return Reply::not_modified();
   containers.start(ctr->id);
   return Reply::no_content();
+}
+
+// POST /libpod/containers/{name}/init: 204, or 304 when it already is initialized or running
+Reply init(const Request& req, ContainerService& containers) {
+  return containers.init(req.param("name")) ? Reply::no_content() : Reply::not_modified();
 }
 
 // POST /libpod/containers/{name}/stop?timeout=&ignore= (podman still answers 404 for a missing one with ignore)
@@ -129,6 +136,7 @@ void add_container_routes(http::Router& router) {
   router.get("/libpod/containers/{name}/json", on_engine<inspect>);
   router.get("/libpod/containers/{name}/exists", on_engine<exists>);
   router.post("/libpod/containers/{name}/start", on_engine<start>);
+  router.post("/libpod/containers/{name}/init", on_engine<init>);
   router.post("/libpod/containers/{name}/stop", on_engine<stop>);
   router.post("/libpod/containers/{name}/restart", on_engine<restart>);
   router.post("/libpod/containers/{name}/kill", on_engine<kill>);

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "core/containers/oci_spec.hpp"
+#include "core/containers/spec_json.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 
@@ -37,7 +38,7 @@ int signal_number(const std::string& name) {
 }
 
 json state_json(const core::ContainerState& st) {
-  bool running = st.status == ContainerStatus::running || st.status == ContainerStatus::paused;
+  bool running = core::containers::has_runtime(st.status);  // initialized: runc's init process waits to start
   json out = {{"OciVersion", "1.0.2-dev"},
               {"Status", podman_status(st.status)},
               {"Running", st.status == ContainerStatus::running},
@@ -296,7 +297,7 @@ json host_config_json(const core::containers::ContainerDetails& d) {
 }
 
 // Only a running (or paused) container has its rootfs mounted: podman shows MergedDir then.
-bool mounted(ContainerStatus s) { return s == ContainerStatus::running || s == ContainerStatus::paused; }
+bool mounted(ContainerStatus s) { return core::containers::has_runtime(s); }
 // Before its first start there is no OCI bundle: podman leaves OCIConfigPath out.
 bool has_bundle(ContainerStatus s) { return s != ContainerStatus::configured && s != ContainerStatus::created; }
 
@@ -313,6 +314,8 @@ std::string_view podman_status(ContainerStatus status) {
     case ContainerStatus::configured:  // podman's ContainerStateConfigured prints as "created"
     case ContainerStatus::created:
       return "created";
+    case ContainerStatus::initialized:
+      return "initialized";
     case ContainerStatus::running:
       return "running";
     case ContainerStatus::paused:

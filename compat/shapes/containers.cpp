@@ -272,6 +272,7 @@ std::string status_text(const core::Container& ctr, std::int64_t now_ns) {
   if (st.status == ContainerStatus::paused) return "Up " + human_duration(now_ns - st.started_ns) + " (Paused)";
   if (st.status == ContainerStatus::running) return "Up " + human_duration(now_ns - st.started_ns);
   if (st.status == ContainerStatus::removing) return "Removal In Progress";
+  if (st.status == ContainerStatus::initialized) return "Created";
   if (st.started_ns == 0) return "Created";
   if (st.finished_ns == 0) return "";
   return "Exited (" + std::to_string(st.exit_code.value_or(0)) + ") " + human_duration(now_ns - st.finished_ns) +

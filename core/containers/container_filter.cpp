@@ -34,6 +34,7 @@ const char* docker_status(ContainerStatus s) {
   switch (s) {
     case ContainerStatus::configured:
     case ContainerStatus::created:
+    case ContainerStatus::initialized:
       return "created";
     case ContainerStatus::running:
       return "running";

@@ -59,6 +59,7 @@ struct ListOptions {
   bool all = false;   // stopped ones too
   int last = -1;      // docker's limit / podman's last: the N most recently created (implies all)
   bool size = false;  // compute SizeRw / SizeRootFs (walks the upper dir)
+  bool sync = false;  // sync() first (podman's ps --sync)
   Filters filters;    // id, name, label, status, exited, ancestor, before, since, volume, network, health, pod
 };
 
@@ -128,6 +129,12 @@ class ContainerService {
   // with `policy` (docker's or podman's short-name rules) unless spec.image_id is already set. Unknown image →
   // not_found; name in use → conflict; bad values → invalid_argument. Nothing is left behind on failure.
   CreateResult create(const ContainerSpec& spec, images::ShortNamePolicy policy = images::ShortNamePolicy::podman);
+  // Mounts, writes the bundle and has conmon + runc create it, without starting: podman's init. False when it
+  // already is initialized, running or paused (podman's 304).
+  bool init(std::string_view ref);
+  // Re-reads runc's state of every container with a runtime and settles the ones that exited unseen (podman's
+  // sync).
+  void sync();
   // 409 (conflict) when already running; starting a stopped container again is allowed.
   void start(std::string_view ref);
   StopResult stop(std::string_view ref, const StopOptions& opts);
@@ -141,7 +148,7 @@ class ContainerService {
   void rename(std::string_view ref, std::string_view new_name);
   bool exists(std::string_view ref) const;
   ContainerDetails inspect(std::string_view ref, bool size = false) const;
-  std::vector<ListedContainer> list(const ListOptions& opts) const;
+  std::vector<ListedContainer> list(const ListOptions& opts);
   // Blocks nothing: the source yields one WaitResult when the condition holds (at once if it already does).
   std::unique_ptr<streams::Source<WaitResult>> wait(std::string_view ref, const std::vector<std::string>& conditions);
   ContainerLogs logs(std::string_view ref, const LogOptions& opts);

@@ -17,6 +17,7 @@
 #include "core/drivers/monitor.hpp"
 #include "core/drivers/mounter.hpp"
 #include "core/drivers/oci_runtime.hpp"
+#include "core/error.hpp"
 #include "core/images/service.hpp"
 
 namespace berth::core::containers {
@@ -55,7 +56,14 @@ struct ContainerService::Impl {
   void emit(const Container& c, const char* action, std::map<std::string, std::string> extra = {}) const;
 
   // Lifecycle steps; the caller holds the container's lock.
-  void start_locked(const Container& c);
+  // conmon + runc create: the container is `initialized`; returns it so. Failures leave it created, with
+  // State.Error, and nothing behind.
+  Container init_locked(const Container& c);
+  void start_locked(const Container& c);  // init first unless initialized
+  [[noreturn]] void fail_start(const Container& c, const Error& e);
+  // For a container with a runtime: true when runc still has it as its state says (pid refreshed); false when it
+  // exited unseen, with an exit file left for on_exit.
+  bool settle_runtime(const Container& c);
   void cleanup_runtime(const Container& c) noexcept;  // runc delete -f, unmount, cgroup, exit file
   void remove_locked(const Container& c);
   // The exit watcher's entry (also used by reconcile): the container's process has exited.

@@ -57,7 +57,8 @@ class WaitSource final : public streams::Source<WaitResult> {
 
 }  // namespace
 
-std::vector<ListedContainer> ContainerService::list(const ListOptions& opts) const {
+std::vector<ListedContainer> ContainerService::list(const ListOptions& opts) {
+  if (opts.sync) sync();
   auto index = impl_->containers.index();
   ContainerFilter match(
       opts.filters, list_filter_keys(), *index, [this](std::string_view ref) { return impl_->resolve(ref); },

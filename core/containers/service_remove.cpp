@@ -95,7 +95,7 @@ PruneReport ContainerService::prune(const Filters& filters) {
   PruneReport report;
   // `index` is held: removals below publish new ones.
   for (const auto& [id, c] : index->by_id) {
-    if (is_running(c->state.status) || c->state.status == ContainerStatus::removing || !match(*c)) continue;
+    if (has_runtime(c->state.status) || c->state.status == ContainerStatus::removing || !match(*c)) continue;
     std::uint64_t size = dir_size(impl_->layout.paths(id).upper);
     try {
       remove(id, {});
@@ -106,6 +106,50 @@ PruneReport ContainerService::prune(const Filters& filters) {
     }
   }
   return report;
+}
+
+bool ContainerService::Impl::settle_runtime(const Container& c) {
+  ContainerPaths p = layout.paths(c.id);
+  auto rs = drivers.runtime.state(c.id);
+  if (rs && !std::filesystem::exists(p.exit_file)) {
+    std::optional<ContainerStatus> now;
+    if (rs->status == "running") now = ContainerStatus::running;
+    if (rs->status == "paused") now = ContainerStatus::paused;
+    if (rs->status == "created" && c.state.status == ContainerStatus::initialized) now = ContainerStatus::initialized;
+    if (now) {
+      ContainerState st = c.state;
+      st.status = *now;
+      st.pid = rs->pid;
+      if (st.status != c.state.status || st.pid != c.state.pid) publish_state(c.id, st);
+      return true;
+    }
+  }
+  // Exited, but its conmon is still alive: conmon is about to write the code and the exit watcher will see it.
+  // (Only while runc still knows it: after a reboot the pid may be anyone's.)
+  if (rs && !std::filesystem::exists(p.exit_file) && c.state.conmon_pid > 0 && ::kill(c.state.conmon_pid, 0) == 0)
+    return true;
+  // It exited unseen: the same path as a live exit (conmon left the code behind).
+  if (!std::filesystem::exists(p.exit_file) && !std::filesystem::exists(p.persist + "/exit")) {
+    std::ofstream(p.exit_file) << -1;  // conmon died too: the code is unknown
+  } else if (!std::filesystem::exists(p.exit_file)) {
+    std::error_code ec;
+    std::filesystem::copy_file(p.persist + "/exit", p.exit_file, ec);
+  }
+  return false;
+}
+
+void ContainerService::sync() {
+  auto index = impl_->containers.index();
+  std::vector<std::string> exited;
+  for (const auto& [id, c] : index->by_id) {
+    if (!has_runtime(c->state.status)) continue;
+    ContainerLock lock(*impl_, id);
+    auto now = impl_->containers.index();
+    auto it = now->by_id.find(id);
+    if (it == now->by_id.end() || !has_runtime(it->second->state.status)) continue;
+    if (!impl_->settle_runtime(*it->second)) exited.push_back(id);
+  }
+  for (const auto& id : exited) impl_->on_exit(id);  // it takes the lock itself
 }
 
 void ContainerService::Impl::reconcile() {
@@ -119,15 +163,8 @@ void ContainerService::Impl::reconcile() {
         remove_locked(*cur);
         continue;
       }
-      if (is_running(cur->state.status)) {
-        auto rs = drivers.runtime.state(id);
-        if (rs && (rs->status == "running" || rs->status == "paused") && !std::filesystem::exists(p.exit_file)) {
-          ContainerState st = cur->state;
-          st.status = rs->status == "paused" ? ContainerStatus::paused : ContainerStatus::running;
-          st.pid = rs->pid;
-          if (st.status != cur->state.status || st.pid != cur->state.pid) publish_state(id, st);
-          continue;
-        }
+      if (has_runtime(cur->state.status)) {
+        if (settle_runtime(*cur)) continue;
         // It exited while berthd was down: the same path as a live exit (conmon left the code behind).
         if (!std::filesystem::exists(p.exit_file) && !std::filesystem::exists(p.persist + "/exit")) {
           std::ofstream(p.exit_file) << -1;  // conmon died too: the code is unknown
@@ -163,7 +200,7 @@ void ContainerService::Impl::reconcile() {
   for (const auto& e : std::filesystem::directory_iterator(layout.netns_dir(), ec)) {
     auto idx = containers.index();
     auto it = idx->by_id.find(e.path().filename().string());
-    if (it == idx->by_id.end() || !is_running(it->second->state.status)) drivers::remove_netns(e.path().string());
+    if (it == idx->by_id.end() || !has_runtime(it->second->state.status)) drivers::remove_netns(e.path().string());
   }
   // Exit files that arrived for containers no longer known.
   for (const auto& e : std::filesystem::directory_iterator(layout.exits_dir(), ec)) {

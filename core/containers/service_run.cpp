@@ -46,7 +46,7 @@ std::string effective_workdir(const ContainerSpec& spec, const Image* image) {
 
 }  // namespace
 
-void ContainerService::Impl::start_locked(const Container& c) {
+Container ContainerService::Impl::init_locked(const Container& c) {
   std::shared_ptr<const Image> image;
   if (!c.spec.image_id.empty()) image = images.inspect(c.spec.image_id, images::ShortNamePolicy::podman);
   ContainerPaths p = layout.paths(c.id);
@@ -90,23 +90,44 @@ void ContainerService::Impl::start_locked(const Container& c) {
                            .terminal = c.spec.tty,
                            .stdin = c.spec.open_stdin};
     drivers::Launched launched = drivers.monitor.create(ls);
+    Container next = c;
+    next.state.status = ContainerStatus::initialized;
+    next.state.pid = launched.pid;
+    next.state.conmon_pid = launched.conmon_pid;
+    next.state.error.clear();
+    next.state.oom_killed = false;
+    publish_state(c.id, next.state);
+    emit(c, "init");
+    return next;
+  } catch (const Error& e) {
+    fail_start(c, e);
+  }
+}
+
+void ContainerService::Impl::start_locked(const Container& c) {
+  Container inited = c.state.status == ContainerStatus::initialized ? c : init_locked(c);
+  try {
     drivers.runtime.start(c.id);
-    ContainerState st = c.state;
+    ContainerState st = inited.state;
     st.status = ContainerStatus::running;
-    st.pid = launched.pid;
-    st.conmon_pid = launched.conmon_pid;
     st.started_ns = now_ns();
-    st.error.clear();
-    st.oom_killed = false;
     publish_state(c.id, st);
     emit(c, "start");
   } catch (const Error& e) {
+    fail_start(inited, e);
+  }
+}
+
+void ContainerService::Impl::fail_start(const Container& c, const Error& e) {
+  {
     cleanup_runtime(c);
     ContainerState st = c.state;
+    if (st.status == ContainerStatus::initialized) st.status = ContainerStatus::created;
+    st.pid = st.conmon_pid = 0;
     st.error = e.message();
     if (e.code() == Errc::invalid_argument) st.exit_code = 127;  // docker's code for "executable not found"
     publish_state(c.id, st);
-    throw;
+    throw e;
   }
 }
 
@@ -143,7 +164,7 @@ void ContainerService::Impl::on_exit(const std::string& id) {
   ContainerLock lock(*this, id);
   auto c = resolve(id);
   ContainerPaths p = layout.paths(id);
-  if (!is_running(c->state.status)) {
+  if (!has_runtime(c->state.status)) {
     ::unlink(p.exit_file.c_str());
     return;
   }
@@ -184,6 +205,16 @@ void ContainerService::Impl::on_exit(const std::string& id) {
   }
 }
 
+bool ContainerService::init(std::string_view ref) {
+  auto c = impl_->resolve(ref);
+  ContainerLock lock(*impl_, c->id);
+  c = impl_->resolve(c->id);
+  if (has_runtime(c->state.status)) return false;
+  if (c->state.status == ContainerStatus::removing) fail(Errc::conflict, "container " + c->id + " is being removed");
+  impl_->init_locked(*c);
+  return true;
+}
+
 void ContainerService::start(std::string_view ref) {
   auto c = impl_->resolve(ref);
   ContainerLock lock(*impl_, c->id);
@@ -203,11 +234,13 @@ StopResult ContainerService::stop(std::string_view ref, const StopOptions& opts)
   {
     ContainerLock lock(*impl_, c->id);
     c = impl_->resolve(c->id);
-    if (!is_running(c->state.status)) return StopResult{.was_running = false};
+    if (!has_runtime(c->state.status)) return StopResult{.was_running = false};
     ContainerState st = c->state;
     st.stopped_by_user = true;  // restart policies leave a user's stop alone
     impl_->publish_state(c->id, st);
     std::string sig = !opts.signal.empty() ? opts.signal : c->spec.stop_signal;
+    // An initialized container has run nothing of its own yet: nothing to stop gracefully.
+    if (c->state.status == ContainerStatus::initialized) sig = "SIGKILL";
     try {
       if (c->state.status == ContainerStatus::paused) impl_->drivers.runtime.resume(c->id);
       impl_->drivers.runtime.kill(c->id, sig.empty() ? SIGTERM : parse_signal(sig), false);
@@ -215,7 +248,7 @@ StopResult ContainerService::stop(std::string_view ref, const StopOptions& opts)
       if (e.code() != Errc::conflict) throw;  // conflict: it exited meanwhile
     }
   }
-  auto gone = [](const Container* x) { return !x || !is_running(x->state.status); };
+  auto gone = [](const Container* x) { return !x || !has_runtime(x->state.status); };
   auto wait = timeout < 0 ? std::chrono::milliseconds::max() / 2 : std::chrono::milliseconds(timeout * 1000LL);
   if (!impl_->wait_until(c->id, gone, wait)) {
     // PID 1 ignores signals it has no handler for (PRIMITIVES §5): escalate.

@@ -184,10 +184,10 @@ void state_extra_from_json(std::string_view text, ContainerState& st) {
 
 namespace {
 constexpr std::pair<ContainerStatus, const char*> kNames[] = {
-    {ContainerStatus::configured, "configured"}, {ContainerStatus::created, "created"},
-    {ContainerStatus::running, "running"},       {ContainerStatus::paused, "paused"},
-    {ContainerStatus::stopped, "stopped"},       {ContainerStatus::exited, "exited"},
-    {ContainerStatus::removing, "removing"},
+    {ContainerStatus::configured, "configured"},   {ContainerStatus::created, "created"},
+    {ContainerStatus::initialized, "initialized"}, {ContainerStatus::running, "running"},
+    {ContainerStatus::paused, "paused"},           {ContainerStatus::stopped, "stopped"},
+    {ContainerStatus::exited, "exited"},           {ContainerStatus::removing, "removing"},
 };
 }  // namespace
 

@@ -17,12 +17,14 @@ ContainerSpec spec_from_json(std::string_view json);
 std::string state_extra_to_json(const ContainerState& state);
 void state_extra_from_json(std::string_view json, ContainerState& state);
 
-// "configured", "created", "running", "paused", "stopped", "exited", "removing" (podman's names).
+// "configured", "created", "initialized", "running", "paused", "stopped", "exited", "removing" (podman's names).
 const char* status_name(ContainerStatus status);
 // The reverse; unknown → configured.
 ContainerStatus status_from_name(std::string_view name);
 
 // Running or paused: a live process.
 inline bool is_running(ContainerStatus s) { return s == ContainerStatus::running || s == ContainerStatus::paused; }
+// Running, paused or initialized: conmon and a runc container exist (an exit will be reported).
+inline bool has_runtime(ContainerStatus s) { return is_running(s) || s == ContainerStatus::initialized; }
 
 }  // namespace berth::core::containers

@@ -121,7 +121,8 @@ struct ContainerSpec {
   bool attach_stderr = false;
 };
 
-enum class ContainerStatus { configured, created, running, paused, stopped, exited, removing };
+// created: only in the store (podman's "configured"); initialized: runc created it under conmon, not started yet.
+enum class ContainerStatus { configured, created, initialized, running, paused, stopped, exited, removing };
 
 // The mutable half, rewritten on every transition.
 struct ContainerState {

@@ -197,6 +197,61 @@ TEST_CASE("containers keep running across a service restart; an exit while it wa
   CHECK_FALSE(mounted(d.paths.merged));
 }
 
+TEST_CASE("init prepares without starting; start runs it; an initialized container survives a restart",
+          "[containers]") {
+  ContainerFixture fx;
+  auto id = fx.create({"sh", "-c", "echo ran; exit 4"});
+  REQUIRE(fx.svc().init(id));
+  CHECK_FALSE(fx.svc().init(id));  // podman's 304
+  auto d = fx.svc().inspect(id);
+  CHECK(d.container->state.status == ContainerStatus::initialized);
+  CHECK(d.container->state.pid > 0);
+  CHECK(mounted(d.paths.merged));
+  CHECK(fx.logs(id).empty());  // runc create ran nothing of the image's yet
+
+  fx.reopen();
+  CHECK(fx.svc().inspect(id).container->state.status == ContainerStatus::initialized);
+  fx.svc().start(id);
+  REQUIRE(fx.wait(id) == 4);
+  CHECK(fx.logs(id) == "ran\n");
+
+  // Stopping an initialized container kills it; removing one needs no force and leaves nothing.
+  REQUIRE(fx.svc().init(id));
+  fx.svc().stop(id, {});
+  CHECK(fx.svc().inspect(id).container->state.status == ContainerStatus::exited);
+  REQUIRE(fx.svc().init(id));
+  auto paths = fx.svc().inspect(id).paths;
+  fx.svc().remove(id, {});
+  CHECK_FALSE(fx.svc().exists(id));
+  CHECK_FALSE(mounted(paths.merged));
+  CHECK_FALSE(std::filesystem::exists(paths.netns));
+}
+
+TEST_CASE("a restart takes the code conmon persisted when the exit file is gone; sync keeps a live one",
+          "[containers]") {
+  ContainerFixture fx;
+  auto id = fx.create({"sleep", "100"});
+  fx.svc().start(id);
+  int pid = fx.svc().inspect(id).container->state.pid;
+  int conmon = fx.svc().inspect(id).container->state.conmon_pid;
+  fx.svc().sync();
+  CHECK(fx.svc().inspect(id).container->state.status == ContainerStatus::running);
+  CHECK(fx.svc().inspect(id).container->state.pid == pid);
+  fx.close();
+  ::kill(pid, SIGKILL);
+  std::string exit_file = fx.config.runroot + "/exits/" + id;
+  for (int i = 0; i < 200 && !std::filesystem::exists(exit_file); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(std::filesystem::exists(exit_file));
+  for (int i = 0; i < 200 && ::kill(conmon, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::filesystem::remove(exit_file);  // only runc's state and the persisted code tell now
+  fx.open();
+  fx.svc().sync();
+  auto c = fx.svc().inspect(id).container;
+  CHECK(c->state.status == ContainerStatus::exited);
+  CHECK(c->state.exit_code == 137);
+}
+
 TEST_CASE("bad input: unknown image, bad names, missing executable, bad mounts; nothing left behind", "[containers]") {
   ContainerFixture fx;
   CHECK(code_of([&] { fx.create({"true"}, ContainerSpec{.image = "nosuchimage"}); }) == Errc::not_found);
