@@ -29,9 +29,12 @@ Reply list(const Request& req, ContainerService& containers) {
   // `last` is podman's older spelling of `limit` and wins when both are given; podman --remote sends last=-1.
   auto limit = req.query.has("last") ? req.query.integer("last", -1) : req.query.integer("limit", -1);
   if (limit > 0) opts.last = static_cast<int>(limit);
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& listed : containers.list(opts)) out.push_back(shapes::list_container_json(listed, opts.size));
-  return Reply::json(out);
+  auto listed = containers.list(opts);
+  http::JsonWriter w(listed.size() * 640);
+  w.begin_array();
+  for (const auto& l : listed) shapes::write_list_container(w, l, opts.size);
+  w.end_array();
+  return Reply::json_text(w.take());
 }
 
 // GET /libpod/containers/{name}/json?size=

@@ -19,10 +19,12 @@ Reply list(const Request& req, ContainerService& containers) {
   if (auto limit = req.query.integer("limit", -1); limit > 0) opts.last = static_cast<int>(limit);
   if (opts.filters.count("status")) opts.all = true;  // docker: a status filter looks at stopped ones too
   auto now = core::now_ns();
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& listed : containers.list(opts))
-    out.push_back(shapes::container_summary_json(listed, now, opts.size));
-  return Reply::json(out);
+  auto listed = containers.list(opts);
+  http::JsonWriter w(listed.size() * 512);
+  w.begin_array();
+  for (const auto& l : listed) shapes::write_container_summary(w, l, now, opts.size);
+  w.end_array();
+  return Reply::json_text(w.take());
 }
 
 // GET /containers/{name}/json?size=

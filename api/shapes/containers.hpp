@@ -12,6 +12,7 @@
 #include "core/containers/service.hpp"
 #include "core/model/container.hpp"
 #include "core/streams/source.hpp"
+#include "server/http/json_writer.hpp"
 
 namespace berth::api::shapes {
 
@@ -23,6 +24,8 @@ std::string_view podman_status(core::ContainerStatus status);
 nlohmann::json container_data_json(const core::containers::ContainerDetails& details, bool size);
 
 // One entry of GET /libpod/containers/json. Size is {"rootFsSize","rwSize"} with `size`, else null.
+// Written straight into w (the listing is hot: see JsonWriter); the json form is for tests.
+void write_list_container(http::JsonWriter& w, const core::containers::ListedContainer& listed, bool size);
 nlohmann::json list_container_json(const core::containers::ListedContainer& listed, bool size);
 
 // DELETE /libpod/containers/{name}: [{"Id", "RawInput"}] (Err is omitted when nil, and failures are statuses).

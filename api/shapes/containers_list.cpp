@@ -59,42 +59,60 @@ std::string rfc3339_seconds(std::int64_t ns) {
 
 }  // namespace
 
-json list_container_json(const core::containers::ListedContainer& listed, bool size) {
+void write_list_container(http::JsonWriter& w, const core::containers::ListedContainer& listed, bool size) {
   const auto& ctr = *listed.container;
   const auto& spec = ctr.spec;
   const auto& st = ctr.state;
   bool exited = st.status == ContainerStatus::exited || st.status == ContainerStatus::stopped;
   bool running = st.status == ContainerStatus::running || st.status == ContainerStatus::paused;
-  json mounts = json::array();
-  for (const auto& m : spec.mounts) mounts.push_back(m.destination);
-  json out = {{"AutoRemove", spec.auto_remove},
-              {"Command", spec.command ? json(*spec.command) : json(split_words(listed.command))},
-              {"Created", core::format_rfc3339_ns(ctr.created_ns)},
-              {"CreatedAt", ""},
-              {"Exited", exited},
-              {"ExitedAt", go_unix(st.finished_ns)},
-              {"ExitCode", st.exit_code.value_or(0)},
-              {"Id", ctr.id},
-              {"Image", spec.image},
-              {"ImageID", spec.image_id},
-              {"IsInfra", false},
-              {"Labels", spec.labels.empty() ? json(nullptr) : json(spec.labels)},
-              {"Mounts", mounts},
-              {"Names", {ctr.name}},
-              {"Namespaces", json::object()},
-              {"Networks", json::array()},
-              {"Pid", running ? st.pid : 0},
-              {"Pod", ""},
-              {"PodName", ""},
-              {"Ports", ports_json(spec)},
-              {"Size", nullptr},
-              {"StartedAt", go_unix(st.started_ns)},
-              {"State", podman_status(st.status)},
-              {"Status", ""}};
+  w.begin_object().field("AutoRemove", spec.auto_remove);
+  w.key("Command");
+  if (spec.command)
+    w.value(*spec.command);
+  else
+    w.value(split_words(listed.command));
+  w.field("Created", core::format_rfc3339_ns(ctr.created_ns))
+      .field("CreatedAt", "")
+      .field("Exited", exited)
+      .field("ExitedAt", go_unix(st.finished_ns))
+      .field("ExitCode", st.exit_code.value_or(0))
+      .field("Id", ctr.id)
+      .field("Image", spec.image)
+      .field("ImageID", spec.image_id)
+      .field("IsInfra", false);
+  w.key("Labels");
+  if (spec.labels.empty())
+    w.null();
+  else
+    w.value(spec.labels);
+  w.key("Mounts").begin_array();
+  for (const auto& m : spec.mounts) w.value(m.destination);
+  w.end_array();
+  w.key("Names").begin_array().value(ctr.name).end_array();
+  w.key("Namespaces").begin_object().end_object();
+  w.key("Networks").begin_array().end_array();
+  w.field("Pid", running ? st.pid : 0).field("Pod", "").field("PodName", "");
+  w.key("Ports");
+  if (spec.port_bindings.empty())
+    w.null();
+  else
+    w.raw(ports_json(spec).dump());  // rare: one shape with inspect's
+  w.key("Size");
   if (size)
-    out["Size"] = {{"rootFsSize", std::max<std::int64_t>(listed.size_root_fs, 0)},
-                   {"rwSize", std::max<std::int64_t>(listed.size_rw, 0)}};
-  return out;
+    w.begin_object()
+        .field("rootFsSize", std::max<std::int64_t>(listed.size_root_fs, 0))
+        .field("rwSize", std::max<std::int64_t>(listed.size_rw, 0))
+        .end_object();
+  else
+    w.null();
+  w.field("StartedAt", go_unix(st.started_ns)).field("State", podman_status(st.status)).field("Status", "");
+  w.end_object();
+}
+
+json list_container_json(const core::containers::ListedContainer& listed, bool size) {
+  http::JsonWriter w;
+  write_list_container(w, listed, size);
+  return json::parse(w.str());
 }
 
 json rm_report_json(const std::string& id, const std::string& raw_input) {

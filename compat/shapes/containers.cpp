@@ -321,26 +321,48 @@ json container_inspect_json(const core::containers::ContainerDetails& d, bool si
   return out;
 }
 
-json container_summary_json(const core::containers::ListedContainer& listed, std::int64_t now_ns, bool size) {
+void write_container_summary(http::JsonWriter& w, const core::containers::ListedContainer& listed, std::int64_t now_ns,
+                             bool size) {
   const auto& ctr = *listed.container;
-  json out = {{"Id", ctr.id},
-              {"Names", {"/" + ctr.name}},
-              {"Image", ctr.spec.image},
-              {"ImageID", "sha256:" + ctr.spec.image_id},
-              {"Command", listed.command},
-              {"Created", ctr.created_ns / kSecond},
-              {"Ports", json::array()},
-              {"Labels", ctr.spec.labels.empty() ? json::object() : json(ctr.spec.labels)},
-              {"State", docker_status(ctr.state.status)},
-              {"Status", status_text(ctr, now_ns)},
-              {"HostConfig", {{"NetworkMode", network_mode(ctr.spec)}}},
-              {"NetworkSettings", {{"Networks", json::object()}}},
-              {"Mounts", mounts_json(ctr.spec.mounts)}};
+  w.begin_object()
+      .field("Id", ctr.id)
+      .key("Names")
+      .begin_array()
+      .value("/" + ctr.name)
+      .end_array()
+      .field("Image", ctr.spec.image)
+      .field("ImageID", "sha256:" + ctr.spec.image_id)
+      .field("Command", listed.command)
+      .field("Created", ctr.created_ns / kSecond)
+      .key("Ports")
+      .begin_array()
+      .end_array()
+      .field("Labels", ctr.spec.labels)
+      .field("State", docker_status(ctr.state.status))
+      .field("Status", status_text(ctr, now_ns))
+      .key("HostConfig")
+      .begin_object()
+      .field("NetworkMode", network_mode(ctr.spec))
+      .end_object()
+      .key("NetworkSettings")
+      .begin_object()
+      .key("Networks")
+      .begin_object()
+      .end_object()
+      .end_object();
+  // Rarely more than a few: one shape for a mount, shared with inspect.
+  w.key("Mounts").raw(ctr.spec.mounts.empty() ? "[]" : mounts_json(ctr.spec.mounts).dump());
   if (size) {
-    out["SizeRw"] = std::max<std::int64_t>(listed.size_rw, 0);
-    out["SizeRootFs"] = std::max<std::int64_t>(listed.size_root_fs, 0);
+    w.field("SizeRw", std::max<std::int64_t>(listed.size_rw, 0));
+    w.field("SizeRootFs", std::max<std::int64_t>(listed.size_root_fs, 0));
   }
-  return out;
+  w.end_object();
+}
+
+json container_summary_json(const core::containers::ListedContainer& listed, std::int64_t now_ns, bool size) {
+  http::JsonWriter w;
+  write_container_summary(w, listed, now_ns, size);
+  return json::parse(w.str());
 }
 
 json wait_json(const core::containers::WaitResult& result) {

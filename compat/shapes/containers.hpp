@@ -11,6 +11,7 @@
 #include "core/containers/service.hpp"
 #include "core/model/container.hpp"
 #include "core/streams/source.hpp"
+#include "server/http/json_writer.hpp"
 
 namespace berth::compat::shapes {
 
@@ -31,7 +32,10 @@ std::string docker_time(std::int64_t unix_ns);
 // GET /containers/{name}/json. `size`: add SizeRw/SizeRootFs (docker omits them otherwise).
 nlohmann::json container_inspect_json(const core::containers::ContainerDetails& details, bool size);
 
-// One entry of GET /containers/json.
+// One entry of GET /containers/json, written straight into w (the listing is hot: see JsonWriter); the json form
+// is for tests.
+void write_container_summary(http::JsonWriter& w, const core::containers::ListedContainer& listed, std::int64_t now_ns,
+                             bool size);
 nlohmann::json container_summary_json(const core::containers::ListedContainer& listed, std::int64_t now_ns, bool size);
 
 // POST /containers/{name}/wait: {"StatusCode": n, "Error": null} or {"Error": {"Message": "..."}}.

@@ -14,6 +14,15 @@ Reply Reply::json(const nlohmann::json& value, int status) {
   return r;
 }
 
+Reply Reply::json_text(std::string json, int status) {
+  Reply r;
+  r.status = status;
+  r.body = std::move(json);
+  r.body += '\n';
+  r.headers.set("Content-Type", "application/json");
+  return r;
+}
+
 Reply Reply::text(std::string body, int status, std::string content_type) {
   Reply r;
   r.status = status;

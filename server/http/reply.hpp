@@ -33,6 +33,8 @@ struct Reply {
 
   // One JSON document plus a newline, application/json.
   static Reply json(const nlohmann::json& value, int status = 200);
+  // The same for a document already serialized (JsonWriter).
+  static Reply json_text(std::string json, int status = 200);
   // A plain text body, text/plain; the caller supplies any trailing newline.
   static Reply text(std::string body, int status = 200, std::string content_type = "text/plain; charset=utf-8");
   // No body (204, 304, or 200 for HEAD).
