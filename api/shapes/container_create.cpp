@@ -133,10 +133,42 @@ void refuse_namespace(const Obj& g, std::string_view key) {
   if (!mode.empty() && mode != "private" && mode != "default") unsupported(std::string(key) + " mode '" + mode + "'");
 }
 
+// idmappings.UIDMap/GIDMap: [{container_id, host_id, size}] as containers/storage's idtools.IDMap encodes them.
+std::vector<core::IdMap> id_maps(const Obj& ids, std::string_view key) {
+  std::vector<core::IdMap> out;
+  for (const auto& m : ids.objects(key)) {
+    auto field = [&](std::string_view k) {
+      auto v = m.integer(k);
+      if (v < 0 || v > 0xffffffffLL) core::fail(Errc::invalid_argument, m.at(k) + ": must be 0 to 4294967295");
+      return static_cast<std::uint32_t>(v);
+    };
+    out.push_back({.container_id = field("container_id"), .host_id = field("host_id"), .size = field("size")});
+  }
+  return out;
+}
+
+// --uidmap/--gidmap arrive as maps with nsmode "private"; --userns=auto[:size=N] as nsmode "auto" + AutoUserNs.
+// "private" without maps is what podman means by the default: the host's IDs. Other modes are checked in core.
+void parse_userns(const Obj& g, core::ContainerSpec& spec) {
+  auto mode = g.object("userns").str("nsmode");
+  auto ids = g.object("idmappings");
+  spec.uid_map = id_maps(ids, "UIDMap");
+  spec.gid_map = id_maps(ids, "GIDMap");
+  if (mode == "auto" || ids.flag("AutoUserNs")) {
+    spec.userns = "auto";
+    auto size = ids.object("AutoUserNsOpts").integer("Size");
+    if (size < 0 || size > 0xffffffffLL) core::fail(Errc::invalid_argument, "--userns=auto: invalid size");
+    spec.userns_auto_size = static_cast<std::uint32_t>(size);
+  } else if (mode.empty() || mode == "private" || mode == "default") {
+    spec.userns = spec.uid_map.empty() && spec.gid_map.empty() ? "" : "private";
+  } else {
+    spec.userns = mode;
+  }
+}
+
 void parse_namespaces(const Obj& g, core::ContainerSpec& spec) {
   for (auto key : {"pidns", "ipcns", "utsns", "cgroupns"}) refuse_namespace(g, key);
-  auto userns = g.object("userns").str("nsmode");
-  spec.userns = userns == "private" ? "" : userns;
+  parse_userns(g, spec);
   auto net = g.object("netns").str("nsmode");
   // bridge networks do not exist yet: a bridge (or rootless slirp) request gets the private loopback-only netns.
   if (net == "none" || net == "host")

@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "compat/shapes/container_mounts.hpp"
 #include "core/containers/oci_spec.hpp"
 #include "core/containers/spec_json.hpp"
 #include "core/error.hpp"
@@ -90,7 +91,13 @@ json port_bindings_json(const core::ContainerSpec& spec) {
   return out;
 }
 
-json network_settings_json() {
+// The netns exists from init until the exit is reaped; host mode has none of its own.
+std::string sandbox_key(const core::containers::ContainerDetails& d) {
+  const auto& ctr = *d.container;
+  return core::containers::has_runtime(ctr.state.status) && ctr.spec.network_mode != "host" ? d.paths.netns : "";
+}
+
+json network_settings_json(const core::containers::ContainerDetails& d) {
   return {{"EndpointID", ""},
           {"Gateway", ""},
           {"IPAddress", ""},
@@ -105,7 +112,7 @@ json network_settings_json() {
           {"LinkLocalIPv6Address", ""},
           {"LinkLocalIPv6PrefixLen", 0},
           {"Ports", json::object()},
-          {"SandboxKey", ""},
+          {"SandboxKey", sandbox_key(d)},
           {"Networks", json::object()}};
 }
 
@@ -134,6 +141,7 @@ json config_json(const core::containers::ContainerDetails& d) {
   const auto& ctr = *d.container;
   const auto& spec = ctr.spec;
   int stop_signal = signal_number(d.stop_signal);
+  const std::vector<std::string> no_strings;
   json out = {{"Hostname", d.hostname},
               {"Domainname", spec.domainname},
               {"User", d.user},
@@ -144,7 +152,8 @@ json config_json(const core::containers::ContainerDetails& d) {
               {"OpenStdin", spec.open_stdin},
               {"StdinOnce", spec.stdin_once},
               {"Env", d.env},
-              {"Cmd", strings_or_null(spec.command.value_or(d.image_cmd))},
+              // A given entrypoint drops the image's Cmd, as the process runs: null then, as podman.
+              {"Cmd", strings_or_null(spec.command.value_or(spec.entrypoint ? no_strings : d.image_cmd))},
               {"Image", spec.image},
               {"Volumes", nullptr},
               {"WorkingDir", d.working_dir.empty() ? "/" : d.working_dir},
@@ -168,15 +177,10 @@ void binds_and_tmpfs(const core::ContainerSpec& spec, json& host) {
   json binds = json::array();
   json tmpfs = json::object();
   for (const auto& m : spec.mounts) {
-    std::vector<std::string> opts{m.read_only ? "ro" : "rw"};
-    if (m.type == "tmpfs") {
-      for (const auto& o : m.options) opts.push_back(o);
-      tmpfs[m.destination] = join(opts, ",");
-      continue;
-    }
-    opts.push_back(m.propagation.empty() ? "rprivate" : m.propagation);
-    if (m.type == "bind") opts.push_back("rbind");
-    binds.push_back(m.source + ":" + m.destination + ":" + join(opts, ","));
+    if (m.type == "tmpfs")
+      tmpfs[m.destination] = compat::shapes::podman_tmpfs_value(m);
+    else
+      binds.push_back(compat::shapes::podman_bind_entry(m));
   }
   host["Binds"] = binds;
   host["Tmpfs"] = tmpfs;
@@ -272,7 +276,17 @@ json host_config_json(const core::containers::ContainerDetails& d) {
   host["SecurityOpt"] = security;
   host["Tmpfs"] = std::move(tmpfs);
   host["UTSMode"] = "private";
-  host["UsernsMode"] = spec.userns;
+  // podman: "private" whenever config.json has a user namespace (--uidmap and auto alike), "" for the host's.
+  host["UsernsMode"] = spec.uid_map.empty() ? "" : "private";
+  if (!spec.uid_map.empty()) {
+    auto maps = [](const std::vector<core::IdMap>& v) {
+      std::vector<std::string> out;
+      for (const auto& m : v)
+        out.push_back(std::to_string(m.container_id) + ":" + std::to_string(m.host_id) + ":" + std::to_string(m.size));
+      return out;
+    };
+    host["IDMappings"] = {{"UidMap", maps(spec.uid_map)}, {"GidMap", maps(spec.gid_map)}};
+  }
   host["ShmSize"] = spec.shm_size > 0 ? spec.shm_size : 64 * 1024 * 1024;  // the effective default
   host["Runtime"] = "oci";
   host["ConsoleSize"] = {0, 0};
@@ -300,6 +314,8 @@ json host_config_json(const core::containers::ContainerDetails& d) {
 bool mounted(ContainerStatus s) { return core::containers::has_runtime(s); }
 // Before its first start there is no OCI bundle: podman leaves OCIConfigPath out.
 bool has_bundle(ContainerStatus s) { return s != ContainerStatus::configured && s != ContainerStatus::created; }
+// podman shows the /etc files' paths once init has bind-mounted them (state.BindMounts), "" before.
+bool prepared(ContainerStatus s) { return has_bundle(s); }
 
 json graph_driver_json(const core::containers::ContainerDetails& d) {
   json data = {{"LowerDir", join(d.lower_dirs, ":")}, {"UpperDir", d.paths.upper}, {"WorkDir", d.paths.work}};
@@ -343,9 +359,9 @@ json container_data_json(const core::containers::ContainerDetails& d, bool size)
               {"ImageName", ctr.spec.image},
               {"Rootfs", ctr.spec.rootfs},
               {"Pod", ""},
-              {"ResolvConfPath", d.paths.resolv},
-              {"HostnamePath", d.paths.hostname},
-              {"HostsPath", d.paths.hosts},
+              {"ResolvConfPath", prepared(ctr.state.status) ? d.paths.resolv : ""},
+              {"HostnamePath", prepared(ctr.state.status) ? d.paths.hostname : ""},
+              {"HostsPath", prepared(ctr.state.status) ? d.paths.hosts : ""},
               {"StaticDir", d.paths.dir},
               {"OCIConfigPath", d.paths.config_json},
               {"OCIRuntime", "runc"},
@@ -363,7 +379,7 @@ json container_data_json(const core::containers::ContainerDetails& d, bool size)
               {"GraphDriver", graph_driver_json(d)},
               {"Mounts", mounts_json(ctr.spec.mounts)},
               {"Dependencies", json::array()},
-              {"NetworkSettings", network_settings_json()},
+              {"NetworkSettings", network_settings_json(d)},
               {"Namespace", ""},
               {"IsInfra", false},
               {"IsService", false},

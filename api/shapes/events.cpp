@@ -20,7 +20,12 @@ nlohmann::json event_json(const core::Event& e) {
   std::string image = e.type == "image" ? std::string() : attribute(e, "image");
   attributes["image"] = image;
   attributes["name"] = e.name.empty() ? attribute(e, "name") : e.name;
-  attributes["containerExitCode"] = attribute(e, "containerExitCode");
+  // podman's int ContainerExitCode: "0" unless the event carries one (the engine's "died" says exitCode, which
+  // only the docker tree shows under that name).
+  std::string code = attribute(e, "exitCode");
+  if (code.empty()) code = attribute(e, "containerExitCode");
+  attributes.erase("exitCode");
+  attributes["containerExitCode"] = code.empty() ? "0" : code;
   attributes["podId"] = attribute(e, "podId");
   nlohmann::json out = nlohmann::json::object();
   // Go's omitempty on status, id, from, time and timeNano.

@@ -105,6 +105,8 @@ void parse_security(const Fields& host, core::ContainerSpec& spec) {
   }
   spec.sysctls = host.string_map("Sysctls");
   spec.userns = host.str("UsernsMode");
+  if (spec.userns != "" && spec.userns != "host")  // docker has no per-container mappings to give
+    core::fail(Errc::invalid_argument, "UsernsMode \"" + spec.userns + "\" is not supported: only \"host\" is");
   if (auto adj = host.opt_int("OomScoreAdj"); adj && *adj != 0) spec.oom_score_adj = static_cast<int>(*adj);
   for (const auto& u : host.objects("Ulimits"))
     spec.ulimits.push_back({.name = u.str("Name"), .soft = u.integer("Soft"), .hard = u.integer("Hard")});
@@ -196,6 +198,7 @@ core::MountSpec parse_bind(std::string_view bind) {
     core::fail(Errc::invalid_argument, "invalid volume specification: '" + std::string(bind) + "'");
   core::MountSpec mount{
       .type = parts[0].front() == '/' ? "bind" : "volume", .source = parts[0], .destination = parts[1]};
+  mount.create_source = mount.type == "bind";  // docker (and podman's compat create) make a missing directory
   if (mount.destination.front() != '/')
     core::fail(Errc::invalid_argument, "invalid volume specification: '" + std::string(bind) + "'",
                "the destination must be an absolute path");

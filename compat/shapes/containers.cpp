@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <ctime>
 
+#include "compat/shapes/container_mounts.hpp"
 #include "core/containers/container_filter.hpp"
+#include "core/containers/spec_json.hpp"
 #include "core/time.hpp"
 
 namespace berth::compat::shapes {
@@ -78,19 +80,16 @@ std::string network_mode(const core::ContainerSpec& spec) {
   return spec.network_mode.empty() || spec.network_mode == "private" ? "bridge" : spec.network_mode;
 }
 
-// The spec's mounts back in docker's create vocabulary: Binds for host paths and named volumes, Tmpfs for tmpfs.
+// The spec's mounts back in docker's create vocabulary: Binds for host paths and named volumes, Tmpfs for tmpfs,
+// with the options podman completes ("/tmp:/mnt:rw,rprivate,rbind").
 void binds_and_tmpfs(const core::ContainerSpec& spec, json& host) {
   std::vector<std::string> binds;
   json tmpfs = json::object();
   for (const auto& m : spec.mounts) {
     if (m.type == "tmpfs") {
-      tmpfs[m.destination] = join(m.options, ',');
+      tmpfs[m.destination] = podman_tmpfs_value(m);  // podman's completed options, Mounts and Tmpfs alike
     } else if (!m.source.empty()) {
-      std::vector<std::string> opts;
-      if (m.read_only) opts.push_back("ro");
-      if (!m.propagation.empty()) opts.push_back(m.propagation);
-      for (const auto& o : m.options) opts.push_back(o);
-      binds.push_back(m.source + ":" + m.destination + (opts.empty() ? "" : ":" + join(opts, ',')));
+      binds.push_back(podman_bind_entry(m));  // HostConfig.Mounts binds too, as podman shows them
     }
   }
   host["Binds"] = strings_or_null(binds);
@@ -195,7 +194,9 @@ json set_of(const std::vector<std::string>& keys) {
 
 json config_json(const core::containers::ContainerDetails& d) {
   const auto& spec = d.container->spec;
-  auto cmd = spec.command.value_or(d.image_cmd);
+  // A given entrypoint drops the image's Cmd (the process runs without it): podman shows [] then.
+  json cmd = spec.entrypoint ? json(spec.command.value_or(std::vector<std::string>{}))
+                             : strings_or_null(spec.command.value_or(d.image_cmd));
   auto entrypoint = spec.entrypoint.value_or(d.image_entrypoint);
   std::vector<std::string> volumes;
   for (const auto& m : spec.mounts)
@@ -210,7 +211,7 @@ json config_json(const core::containers::ContainerDetails& d) {
               {"OpenStdin", spec.open_stdin},
               {"StdinOnce", spec.stdin_once},
               {"Env", d.env},
-              {"Cmd", strings_or_null(cmd)},
+              {"Cmd", cmd},
               {"Image", spec.image},
               {"Volumes", volumes.empty() ? json(nullptr) : set_of(volumes)},
               {"WorkingDir", d.working_dir},
@@ -223,14 +224,17 @@ json config_json(const core::containers::ContainerDetails& d) {
   return out;
 }
 
-json network_settings_json() {
+// SandboxKey: the container's netns from init until its exit is reaped (host mode has none of its own).
+json network_settings_json(const core::containers::ContainerDetails& d) {
+  const auto& ctr = *d.container;
+  bool netns = core::containers::has_runtime(ctr.state.status) && ctr.spec.network_mode != "host";
   return {{"Bridge", ""},
           {"SandboxID", ""},
           {"HairpinMode", false},
           {"LinkLocalIPv6Address", ""},
           {"LinkLocalIPv6PrefixLen", 0},
           {"Ports", json::object()},
-          {"SandboxKey", ""},
+          {"SandboxKey", netns ? d.paths.netns : ""},
           {"SecondaryIPAddresses", nullptr},
           {"SecondaryIPv6Addresses", nullptr},
           {"EndpointID", ""},
@@ -285,15 +289,16 @@ std::string docker_time(std::int64_t unix_ns) {
 
 json container_inspect_json(const core::containers::ContainerDetails& d, bool size) {
   const auto& ctr = *d.container;
+  bool prepared = ctr.state.status != ContainerStatus::configured && ctr.state.status != ContainerStatus::created;
   json out = {{"Id", ctr.id},
               {"Created", core::format_rfc3339_ns(ctr.created_ns)},
               {"Path", d.path},
               {"Args", d.args},
               {"State", state_json(ctr.state)},
               {"Image", "sha256:" + ctr.spec.image_id},
-              {"ResolvConfPath", d.paths.resolv},
-              {"HostnamePath", d.paths.hostname},
-              {"HostsPath", d.paths.hosts},
+              {"ResolvConfPath", prepared ? d.paths.resolv : ""},  // "" until init bind-mounts them, as podman
+              {"HostnamePath", prepared ? d.paths.hostname : ""},
+              {"HostsPath", prepared ? d.paths.hosts : ""},
               {"LogPath", d.paths.log},
               {"Name", "/" + ctr.name},
               {"RestartCount", ctr.state.restart_count},
@@ -313,7 +318,7 @@ json container_inspect_json(const core::containers::ContainerDetails& d, bool si
                   {"WorkDir", d.paths.work}}}}},
               {"Mounts", mounts_json(ctr.spec.mounts)},
               {"Config", config_json(d)},
-              {"NetworkSettings", network_settings_json()}};
+              {"NetworkSettings", network_settings_json(d)}};
   if (size) {
     out["SizeRw"] = std::max<std::int64_t>(d.size_rw, 0);
     out["SizeRootFs"] = std::max<std::int64_t>(d.size_root_fs, 0);

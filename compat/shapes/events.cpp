@@ -18,6 +18,7 @@ std::string actor_id(const core::Event& e) {
 std::string docker_action(const core::Event& e) {
   if (e.type == "image" && e.action == "remove") return "delete";
   if (e.type == "container" && e.action == "died") return "die";
+  if (e.type == "container" && e.action == "remove") return "destroy";
   return e.action;
 }
 

@@ -85,6 +85,9 @@ struct Config {
   RegistriesConfig registries;
   StorageConfig storage;
   std::vector<std::string> containers_conf_files;  // containers.conf files read, in order
+  // --userns=auto takes its ranges from the "containers" entries here (tests point them at temp files).
+  std::string subuid_file = "/etc/subuid";
+  std::string subgid_file = "/etc/subgid";
 };
 
 // Where the loader looks; tests point these at temp files. Empty fields fall back to the documented locations

@@ -30,12 +30,16 @@ std::string shm_size_option(const ContainerSpec& spec, const Config& config) {
 // for privileged containers).
 std::vector<json> default_mounts(const ContainerSpec& spec, const Config& config) {
   std::string sys_access = spec.privileged ? "rw" : "ro";
+  // A user namespace does not own the engine's network namespace, so the kernel refuses a fresh sysfs there:
+  // bind the host's, as podman does.
+  auto sys = spec.uid_map.empty() ? mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_access})
+                                  : mount("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"});
   return {
       mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
       mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
       mount("/dev/pts", "devpts", "devpts", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}),
       mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
-      mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_access}),
+      sys,
       mount("/sys/fs/cgroup", "cgroup", "cgroup", {"rprivate", "nosuid", "noexec", "nodev", "relatime", sys_access}),
       mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", shm_size_option(spec, config)}),
   };

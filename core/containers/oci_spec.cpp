@@ -133,6 +133,7 @@ json namespaces_json(const ContainerSpec& spec, const OciInputs& in) {
     ns.push_back({{"type", "network"}, {"path", in.netns_path}});
   else if (spec.network_mode != "host")
     ns.push_back({{"type", "network"}});
+  if (!spec.uid_map.empty()) ns.push_back({{"type", "user"}});
   return ns;
 }
 
@@ -172,6 +173,15 @@ json linux_json(const ContainerSpec& spec, const OciInputs& in, const Config& co
   json l = {
       {"namespaces", namespaces_json(spec, in)}, {"cgroupsPath", parent + "/" + in.id}, {"resources", res.resources}};
   if (!res.devices.empty()) l["devices"] = res.devices;
+  auto id_mappings = [](const std::vector<IdMap>& map) {
+    json out = json::array();
+    for (const auto& m : map) out.push_back({{"containerID", m.container_id}, {"hostID", m.host_id}, {"size", m.size}});
+    return out;
+  };
+  if (!spec.uid_map.empty()) {
+    l["uidMappings"] = id_mappings(spec.uid_map);
+    l["gidMappings"] = id_mappings(spec.gid_map);
+  }
   if (!spec.privileged) {
     std::vector<std::string> masked = without(default_masked_paths(), sec);
     masked.insert(masked.end(), sec.mask.begin(), sec.mask.end());

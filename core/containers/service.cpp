@@ -93,6 +93,17 @@ std::shared_ptr<std::mutex> ContainerService::Impl::lock_of(const std::string& i
   return m;
 }
 
+void ContainerService::Impl::publish_state(const std::string& id, const ContainerState& state, Event event) {
+  containers.mutate([&](ContainerDraft& d) {
+    d.set_state(id, state);
+    events.record(d.db(), event);
+  });
+  events.announce(event);
+  { std::lock_guard lock(state_mutex); }
+  state_cv.notify_all();
+  poke_waiters();
+}
+
 void ContainerService::Impl::publish_state(const std::string& id, const ContainerState& state) {
   containers.mutate([&](ContainerDraft& d) { d.set_state(id, state); });
   { std::lock_guard lock(state_mutex); }
@@ -116,14 +127,19 @@ bool ContainerService::Impl::wait_until(const std::string& id, const std::functi
   }
 }
 
-void ContainerService::Impl::emit(const Container& c, const char* action,
-                                  std::map<std::string, std::string> extra) const {
+Event ContainerService::Impl::make_event(const Container& c, const char* action,
+                                         std::map<std::string, std::string> extra) const {
   Event e{.type = "container", .action = action, .id = c.id, .name = c.name};
   e.attributes = std::move(extra);
   e.attributes["name"] = c.name;
   e.attributes["image"] = c.spec.image;
   for (const auto& [k, v] : c.spec.labels) e.attributes.emplace(k, v);
-  events.publish(std::move(e));
+  return e;
+}
+
+void ContainerService::Impl::emit(const Container& c, const char* action,
+                                  std::map<std::string, std::string> extra) const {
+  events.publish(make_event(c, action, std::move(extra)));
 }
 
 void ContainerService::Impl::record_exit(const std::string& id, int code) {
@@ -192,8 +208,14 @@ void ContainerService::rename(std::string_view ref, std::string_view new_name) {
   auto c = impl_->resolve(ref);
   std::string name = checked_name(new_name);
   ContainerLock lock(*impl_, c->id);
-  impl_->containers.mutate([&](ContainerDraft& d) { d.rename(c->id, name); });
-  impl_->emit(*impl_->resolve(c->id), "rename", {{"oldName", c->name}});
+  Container renamed = *c;
+  renamed.name = name;
+  Event e = impl_->make_event(renamed, "rename", {{"oldName", c->name}});
+  impl_->containers.mutate([&](ContainerDraft& d) {
+    d.rename(c->id, name);
+    impl_->events.record(d.db(), e);
+  });
+  impl_->events.announce(e);
 }
 
 }  // namespace berth::core::containers

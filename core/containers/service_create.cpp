@@ -10,6 +10,7 @@
 #include "core/containers/oci_spec.hpp"
 #include "core/containers/service.hpp"
 #include "core/containers/service_impl.hpp"
+#include "core/containers/userns.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 
@@ -69,6 +70,19 @@ void make_dir(const std::string& path, mode_t mode) {
     fail(Errc::internal, "mkdir " + path + ": " + std::strerror(errno));
 }
 
+// docker's Binds (not Mounts): a missing absolute host path becomes a directory (0755), as docker and podman's
+// compat create do; anything else missing is left to validate's 400.
+void make_bind_sources(const ContainerSpec& spec) {
+  for (const auto& m : spec.mounts) {
+    if (m.type != "bind" || !m.create_source || m.source.empty() || m.source[0] != '/') continue;
+    struct stat st {};
+    if (::lstat(m.source.c_str(), &st) == 0) continue;
+    std::error_code ec;
+    std::filesystem::create_directories(m.source, ec);
+    if (ec) fail(Errc::internal, "making volume mountpoint for volume " + m.source + ": " + ec.message());
+  }
+}
+
 }  // namespace
 
 CreateResult ContainerService::create(const ContainerSpec& in, images::ShortNamePolicy policy) {
@@ -80,11 +94,20 @@ CreateResult ContainerService::create(const ContainerSpec& in, images::ShortName
     spec.image_id = image->id;
     if (spec.image.empty()) spec.image = image->tags.empty() ? image->id : image->tags.front();
   }
+  make_bind_sources(spec);
   validate(spec);
+  check_userns(spec);
   if (resolve_command(spec, image ? &image->config : nullptr).path.empty())
     fail(Errc::invalid_argument, "no command specified");
 
+  std::unique_lock<std::mutex> userns_lock;  // held until the row is committed, so ranges are not given twice
+  if (spec.userns == "auto") userns_lock = std::unique_lock(auto_userns_mutex());
   auto index = impl_->containers.index();
+  if (spec.userns == "auto") {
+    std::vector<const ContainerSpec*> others;
+    for (const auto& [cid, c] : index->by_id) others.push_back(&c->spec);
+    allocate_auto_userns(spec, impl_->config, others);
+  }
   std::string name = spec.name.empty() ? generate_name([&](const std::string& n) { return index->by_name.contains(n); })
                                        : checked_name(spec.name);
   if (auto it = index->by_name.find(name); it != index->by_name.end()) name_in_use(name, it->second);

@@ -50,9 +50,13 @@ struct ContainerService::Impl {
 
   // Writes the new state, publishes it, wakes waiters and stop()s waiting for a change.
   void publish_state(const std::string& id, const ContainerState& state);
+  // The same with the event that reports it, journaled in the same transaction and announced after it.
+  void publish_state(const std::string& id, const ContainerState& state, Event event);
   // Waits (without any container lock) until pred(current container or null) holds or the timeout passes.
   bool wait_until(const std::string& id, const std::function<bool(const Container*)>& pred,
                   std::chrono::milliseconds timeout);
+  Event make_event(const Container& c, const char* action, std::map<std::string, std::string> extra = {}) const;
+  // An event of no state change of its own (stop, kill, restart), journaled in a transaction of its own.
   void emit(const Container& c, const char* action, std::map<std::string, std::string> extra = {}) const;
 
   // Lifecycle steps; the caller holds the container's lock.

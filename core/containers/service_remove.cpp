@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/containers/container_filter.hpp"
+#include "core/containers/idmapped_layers.hpp"
 #include "core/containers/service.hpp"
 #include "core/containers/service_impl.hpp"
 #include "core/drivers/netns.hpp"
@@ -46,14 +47,19 @@ void ContainerService::Impl::remove_locked(const Container& c) {
   std::error_code ec;
   std::filesystem::remove_all(p.dir, ec);
   if (ec) log::warn("remove " + p.dir + ": " + ec.message());
-  containers.mutate([&](ContainerDraft& d) { d.remove(c.id); });
+  release_idmapped_layers(config.root, c.id, c.spec);
+  Event e = make_event(c, "remove");
+  containers.mutate([&](ContainerDraft& d) {
+    d.remove(c.id);
+    events.record(d.db(), e);
+  });
   {
     std::lock_guard lock(locks_mutex);
     locks.erase(c.id);
   }
   state_cv.notify_all();
   poke_waiters();
-  emit(c, "remove");
+  events.announce(e);
 }
 
 std::string ContainerService::remove(std::string_view ref, const RemoveOptions& opts) {

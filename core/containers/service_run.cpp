@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/containers/etc_files.hpp"
+#include "core/containers/idmapped_layers.hpp"
 #include "core/containers/oci_spec.hpp"
 #include "core/containers/service.hpp"
 #include "core/containers/service_impl.hpp"
@@ -54,7 +55,8 @@ Container ContainerService::Impl::init_locked(const Container& c) {
   std::string rootfs = c.spec.rootfs.empty() ? p.merged : c.spec.rootfs;
   try {
     if (c.spec.rootfs.empty() && !drivers.mounter.mounted(p.merged))
-      drivers.mounter.mount(images.layer_dirs(*image), p.upper, p.work, p.merged);
+      drivers.mounter.mount(idmapped_lowers(config.root, c.id, c.spec, images.layer_dirs(*image), p), p.upper, p.work,
+                            p.merged);
     ProcessUser user = resolve_user(rootfs, effective_user(c.spec, image.get()), c.spec.group_add);
     {
       sys::Fd root = sys::open_root(rootfs);
@@ -96,8 +98,7 @@ Container ContainerService::Impl::init_locked(const Container& c) {
     next.state.conmon_pid = launched.conmon_pid;
     next.state.error.clear();
     next.state.oom_killed = false;
-    publish_state(c.id, next.state);
-    emit(c, "init");
+    publish_state(c.id, next.state, make_event(c, "init"));
     return next;
   } catch (const Error& e) {
     fail_start(c, e);
@@ -111,8 +112,7 @@ void ContainerService::Impl::start_locked(const Container& c) {
     ContainerState st = inited.state;
     st.status = ContainerStatus::running;
     st.started_ns = now_ns();
-    publish_state(c.id, st);
-    emit(c, "start");
+    publish_state(c.id, st, make_event(c, "start"));
   } catch (const Error& e) {
     fail_start(inited, e);
   }
@@ -180,8 +180,7 @@ void ContainerService::Impl::on_exit(const std::string& id) {
   st.pid = 0;
   st.conmon_pid = 0;
   record_exit(id, *st.exit_code);
-  publish_state(id, st);
-  emit(*c, "died", {{"exitCode", std::to_string(*st.exit_code)}});
+  publish_state(id, st, make_event(*c, "died", {{"exitCode", std::to_string(*st.exit_code)}}));
 
   const auto& policy = c->spec.restart;
   bool again = (policy.name == "always" && !st.stopped_by_user) ||
@@ -290,8 +289,7 @@ void ContainerService::pause(std::string_view ref) {
   impl_->drivers.runtime.pause(c->id);
   ContainerState st = c->state;
   st.status = ContainerStatus::paused;
-  impl_->publish_state(c->id, st);
-  impl_->emit(*c, "pause");
+  impl_->publish_state(c->id, st, impl_->make_event(*c, "pause"));
 }
 
 void ContainerService::unpause(std::string_view ref) {
@@ -302,8 +300,7 @@ void ContainerService::unpause(std::string_view ref) {
   impl_->drivers.runtime.resume(c->id);
   ContainerState st = c->state;
   st.status = ContainerStatus::running;
-  impl_->publish_state(c->id, st);
-  impl_->emit(*c, "unpause");
+  impl_->publish_state(c->id, st, impl_->make_event(*c, "unpause"));
 }
 
 }  // namespace berth::core::containers

@@ -36,6 +36,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Resources, memory, memory_reserv
                                                 blkio_weight)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RestartPolicy, name, max_retries)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PortBinding, host_ip, host_port)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IdMap, container_id, host_id, size)
 
 // nlohmann's macros take at most 64 members: the spec is written in two halves.
 namespace {
@@ -105,6 +106,9 @@ std::string spec_to_json(const ContainerSpec& s) {
              s.restart,      s.auto_remove,       s.log_driver,    s.log_options};
   nlohmann::json j = {{"name", s.name},     {"image", s.image}, {"image_id", s.image_id},
                       {"rootfs", s.rootfs}, {"process", p},     {"host", h}};
+  // Own keys, absent from rows written before user namespaces existed (they load as "no mappings").
+  if (!s.uid_map.empty() || !s.gid_map.empty() || s.userns_auto_size != 0)
+    j["userns"] = {{"uid_map", s.uid_map}, {"gid_map", s.gid_map}, {"auto_size", s.userns_auto_size}};
   return j.dump();
 }
 
@@ -148,6 +152,11 @@ ContainerSpec spec_from_json(std::string_view text) {
     s.devices = h.devices;
     s.sysctls = h.sysctls;
     s.userns = h.userns;
+    if (auto u = j.find("userns"); u != j.end() && u->is_object()) {
+      s.uid_map = u->value("uid_map", std::vector<IdMap>{});
+      s.gid_map = u->value("gid_map", std::vector<IdMap>{});
+      s.userns_auto_size = u->value("auto_size", std::uint32_t{0});
+    }
     s.oom_score_adj = h.oom_score_adj;
     s.resources = h.resources;
     s.ulimits = h.ulimits;

@@ -47,9 +47,9 @@ class EventBus final : public EventSink {
 
   // For a service that journals inside its own Store::write: appends e (setting time_ns when 0) on that db.
   // Call announce(e) after the commit; a rolled-back event is never announced.
-  void record(store::Db& db, Event& e);
+  void record(store::Db& db, Event& e) override;
   // Wakes subscribers with an event that record() journaled and that has since committed.
-  void announce(const Event& e) noexcept;
+  void announce(const Event& e) noexcept override;
 
   // Replays the journal when since or until is given, then (stream, and until not past) follows live events
   // until `until`. Throws invalid_argument for a bad filter, before anything is read.

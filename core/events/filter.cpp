@@ -69,10 +69,17 @@ EventPredicate exact_filter(std::string Event::*field, Values values) {
 }
 
 // docker's #25798: "health_status" (and exec_*) match their "health_status: healthy" forms by prefix.
+// docker's verbs for what the engine records under podman's: a docker client filters by the words it is shown.
+bool docker_synonym(const Event& e, const std::string& v) {
+  if (e.type == "container") return (v == "die" && e.action == "died") || (v == "destroy" && e.action == "remove");
+  if (e.type == "image") return v == "delete" && e.action == "remove";
+  return false;
+}
+
 EventPredicate action_filter(Values values) {
   return [values = std::move(values)](const Event& e) {
     return any_of(values, [&](const std::string& v) {
-      if (e.action == v) return true;
+      if (e.action == v || docker_synonym(e, v)) return true;
       bool fuzzy = v == "health_status" || v == "exec_create" || v == "exec_start";
       return fuzzy && e.action.starts_with(v);
     });

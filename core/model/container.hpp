@@ -20,6 +20,14 @@ struct MountSpec {
   bool read_only = false;
   std::string propagation;           // "", "private", "rprivate", "shared", "rshared", "slave", "rslave"
   std::vector<std::string> options;  // extra OCI options as given (tmpfs: "size=64m", "mode=1777", "noexec", ...)
+  bool create_source = false;        // docker's HostConfig.Binds: a missing host directory is made at create
+};
+
+// One range of a user namespace mapping: container IDs [container_id, +size) are host IDs [host_id, +size).
+struct IdMap {
+  std::uint32_t container_id = 0;
+  std::uint32_t host_id = 0;
+  std::uint32_t size = 0;
 };
 
 struct DeviceSpec {
@@ -90,7 +98,10 @@ struct ContainerSpec {
   bool no_new_privileges = false;
   std::vector<DeviceSpec> devices;
   std::map<std::string, std::string> sysctls;
-  std::string userns;  // "" (host), "auto", "keep-id" (unsupported), "host"
+  std::string userns;  // "" (host), "host", "private" (uid_map/gid_map given), "auto" (maps allocated at create)
+  std::vector<IdMap> uid_map;  // non-empty iff the container has its own user namespace
+  std::vector<IdMap> gid_map;
+  std::uint32_t userns_auto_size = 0;  // --userns=auto:size=N; 0 → 65536
   std::optional<int> oom_score_adj;
 
   // Resources and limits.

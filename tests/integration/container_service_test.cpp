@@ -252,6 +252,22 @@ TEST_CASE("a restart takes the code conmon persisted when the exit file is gone;
   CHECK(c->state.exit_code == 137);
 }
 
+TEST_CASE("a docker Binds host path that is missing is made a directory; a Mounts bind's is a 400", "[containers]") {
+  ContainerFixture fx;
+  std::string fresh = fx.config.root + "/made-by-binds/sub";
+  ContainerSpec binds;
+  binds.mounts.push_back({.type = "bind", .source = fresh, .destination = "/data", .create_source = true});
+  auto id = fx.create({"true"}, binds);
+  CHECK(std::filesystem::is_directory(fresh));
+  CHECK((std::filesystem::status(fresh).permissions() & std::filesystem::perms::others_exec) !=
+        std::filesystem::perms::none);
+  ContainerSpec mounts;
+  mounts.mounts.push_back({.type = "bind", .source = fresh + "2", .destination = "/data"});
+  CHECK(code_of([&] { fx.create({"true"}, mounts); }) == Errc::invalid_argument);
+  CHECK_FALSE(std::filesystem::exists(fresh + "2"));
+  fx.svc().remove(id, {});
+}
+
 TEST_CASE("bad input: unknown image, bad names, missing executable, bad mounts; nothing left behind", "[containers]") {
   ContainerFixture fx;
   CHECK(code_of([&] { fx.create({"true"}, ContainerSpec{.image = "nosuchimage"}); }) == Errc::not_found);

@@ -1,6 +1,7 @@
 // Events through real clients: `docker events --since --until`, the libpod stream=false reply, a live compat
 // stream, the journal across a restart, and a bad filter. Image events come from import, tag and rmi.
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 
 #include <catch2/catch.hpp>
@@ -8,8 +9,10 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "tests/integration/common.hpp"
+#include "tests/integration/container_fixtures.hpp"
 #include "tests/integration/image_fixtures.hpp"
 #include "tests/support/raw_http.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -153,6 +156,41 @@ TEST_CASE("events survive a restart", "[integration][events]") {
   auto events = json_lines(r.body);
   CHECK(has_event(events, "tag", "keep:two"));
   CHECK(has_event(events, "untag", "keep:two"));
+}
+
+TEST_CASE("container events are journaled with their change: docker events --since across a kill -9",
+          "[integration][events]") {
+  Berthd d;
+  TempDir tmp("berth-events");
+  auto file = tmp.sub("busybox.tar");
+  { std::ofstream(file, std::ios::binary) << busybox_image_tar(); }
+  docker_ok(d, {"import", "--change", "CMD [\"sh\"]", file, "busybox:latest"});
+  auto t0 = std::chrono::system_clock::now() - std::chrono::seconds(1);
+  docker_ok(d, {"run", "-d", "--name", "quick", "busybox", "sh", "-c", "exit 3"});
+  auto waited = d.docker({"wait", "quick"});
+  REQUIRE(Catch::trim(waited.out) == "3");
+  docker_ok(d, {"run", "-d", "--name", "slow", "busybox", "sh", "-c", "sleep 2; exit 5"});
+  docker_ok(d, {"rm", "quick"});
+
+  // berthd dies without any chance to flush anything; "slow" exits while it is down.
+  REQUIRE(::kill(d.pid(), SIGKILL) == 0);
+  REQUIRE(d.wait_exit(std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  d.start();
+  REQUIRE(Catch::trim(d.docker({"wait", "slow"}).out) == "5");
+
+  auto until = std::chrono::system_clock::now() + std::chrono::seconds(1);
+  auto r = d.docker({"events", "--since", unix_time(t0), "--until", unix_time(until), "--filter", "type=container",
+                     "--format", "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}"});
+  INFO(r.describe());
+  REQUIRE(r.exit_code == 0);
+  auto has = [&](const std::string& line) { return ("\n" + r.out).find("\n" + line + "\n") != std::string::npos; };
+  CHECK(has("create quick <no value>"));
+  CHECK(has("start quick <no value>"));
+  CHECK(has("die quick 3"));
+  CHECK(has("destroy quick <no value>"));
+  CHECK(has("start slow <no value>"));
+  CHECK(has("die slow 5"));  // recorded by the restarted daemon, in the transaction that marked it exited
 }
 
 TEST_CASE("a bad events filter is a 400", "[integration][events]") {

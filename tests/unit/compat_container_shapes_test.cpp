@@ -9,6 +9,7 @@
 #include <string>
 
 #include "compat/shapes/container_create.hpp"
+#include "compat/shapes/container_mounts.hpp"
 #include "compat/shapes/containers.hpp"
 #include "core/error.hpp"
 #include "tests/unit/golden_shape.hpp"
@@ -285,13 +286,71 @@ TEST_CASE("inspect has docker 24's keys and types", "[compat-containers]") {
   CHECK(got["Config"]["Entrypoint"].is_null());
   CHECK(got["State"]["Status"] == "exited");
   CHECK(got["State"]["StartedAt"] == "2023-09-14T10:21:34Z");
-  CHECK(got["HostConfig"]["Binds"] == json::array({"/tmp:/data:ro"}));
-  CHECK(got["HostConfig"]["Tmpfs"] == json::parse(R"({"/run":"size=1m"})"));
+  // podman's completed options (its compat inspect), not the docker CLI's text
+  CHECK(got["HostConfig"]["Binds"] == json::array({"/tmp:/data:ro,rprivate,rbind"}));
+  CHECK(got["HostConfig"]["Tmpfs"] == json::parse(R"({"/run":"size=1m,rw,rprivate,nosuid,nodev,tmpcopyup"})"));
+  CHECK(got["ResolvConfPath"] == "/r/containers/a/resolv.conf");  // kept after the exit
+  CHECK(got["NetworkSettings"]["SandboxKey"] == "");
   CHECK(got["HostConfig"]["RestartPolicy"] == json::parse(R"({"Name":"on-failure","MaximumRetryCount":2})"));
   CHECK(got["HostConfig"]["ShmSize"] == 67108864);
   CHECK(got["GraphDriver"]["Data"]["LowerDir"] == "/r/layers/2/diff:/r/layers/1/diff");
   CHECK_FALSE(got.contains("SizeRw"));
   CHECK(shapes::container_inspect_json(d, true)["SizeRootFs"].is_number_integer());
+}
+
+TEST_CASE("inspect before init and while running, as podman's compat inspect", "[compat-containers]") {
+  auto d = exited_details();
+  auto ctr = std::make_shared<core::Container>(*d.container);
+  d.container = ctr;
+  d.paths.netns = "/run/netns/a";
+  ctr->state = {.status = ContainerStatus::created};
+  auto got = shapes::container_inspect_json(d, false);
+  CHECK(got["ResolvConfPath"] == "");  // init has not made the /etc files yet
+  CHECK(got["HostnamePath"] == "");
+  CHECK(got["HostsPath"] == "");
+  ctr->state = {.status = ContainerStatus::running, .pid = 7};
+  got = shapes::container_inspect_json(d, false);
+  CHECK(got["HostsPath"] == "/r/containers/a/hosts");
+  CHECK(got["NetworkSettings"]["SandboxKey"] == "/run/netns/a");
+  ctr->spec.network_mode = "host";
+  CHECK(shapes::container_inspect_json(d, false)["NetworkSettings"]["SandboxKey"] == "");
+}
+
+TEST_CASE("inspect Config.Cmd: a given Entrypoint drops the image's Cmd ([]), as podman", "[compat-containers]") {
+  auto d = exited_details();
+  auto ctr = std::make_shared<core::Container>(*d.container);
+  d.container = ctr;
+  d.image_cmd = {"/bin/sh"};
+  ctr->spec.command.reset();
+  ctr->spec.entrypoint = std::vector<std::string>{"echo", "param1"};
+  CHECK(shapes::container_inspect_json(d, false)["Config"]["Cmd"] == json::array());
+  ctr->spec.entrypoint.reset();
+  CHECK(shapes::container_inspect_json(d, false)["Config"]["Cmd"] == json::array({"/bin/sh"}));
+}
+
+TEST_CASE("Binds and Tmpfs values get podman's completed mount options", "[compat-containers]") {
+  using shapes::podman_bind_entry;
+  using shapes::podman_tmpfs_value;
+  CHECK(podman_tmpfs_value({.type = "tmpfs", .destination = "/t"}) == "rw,rprivate,nosuid,nodev,tmpcopyup");
+  CHECK(podman_tmpfs_value({.type = "tmpfs", .destination = "/t", .options = {"rw"}}) ==
+        "rw,rprivate,nosuid,nodev,tmpcopyup");
+  CHECK(podman_tmpfs_value({.type = "tmpfs", .destination = "/t", .options = {"size=1024", "mode=755"}}) ==
+        "size=1024,mode=755,rw,rprivate,nosuid,nodev,tmpcopyup");
+  CHECK(podman_tmpfs_value(
+            {.type = "tmpfs", .destination = "/t", .read_only = true, .options = {"ro", "exec", "dev", "notmpcopyup"}}) ==
+        "ro,exec,dev,rprivate,nosuid");
+  CHECK(podman_bind_entry({.source = "/tmp", .destination = "/mnt"}) == "/tmp:/mnt:rw,rprivate,rbind");
+  CHECK(podman_bind_entry({.source = "/a", .destination = "/b", .read_only = true, .propagation = "rshared"}) ==
+        "/a:/b:ro,rshared,rbind");
+  CHECK(podman_bind_entry({.type = "volume", .source = "v", .destination = "/d"}) == "v:/d:rw,rprivate,nosuid,nodev,rbind");
+}
+
+TEST_CASE("Binds mark their host path to be made when missing; Mounts binds do not", "[compat-containers]") {
+  auto spec = parse(R"({"Image":"b","HostConfig":{"Binds":["/tmp/nope:/t1","vol:/t2"],
+      "Mounts":[{"Type":"bind","Source":"/tmp/nope2","Target":"/t3"}]}})");
+  CHECK(mount_at(spec, "/t1")->create_source);
+  CHECK_FALSE(mount_at(spec, "/t2")->create_source);  // a named volume
+  CHECK_FALSE(mount_at(spec, "/t3")->create_source);
 }
 
 TEST_CASE("inspect State for each of our statuses", "[compat-containers]") {

@@ -266,6 +266,11 @@ TEST_CASE("event filters follow moby", "[events]") {
   CHECK(match({{"status", {"start"}}}, ctr));
   CHECK_FALSE(match({{"event", {"stop"}}}, ctr));
   CHECK(match({{"event", {"health_status"}}}, Event{.type = "container", .action = "health_status: healthy"}));
+  // docker's words for podman's: a docker client filters by what it is shown.
+  CHECK(match({{"event", {"die"}}}, Event{.type = "container", .action = "died"}));
+  CHECK(match({{"event", {"destroy"}}}, Event{.type = "container", .action = "remove"}));
+  CHECK(match({{"event", {"delete"}}}, image_event("remove", "x")));
+  CHECK_FALSE(match({{"event", {"delete"}}}, Event{.type = "container", .action = "remove"}));
   CHECK(match({{"container", {"web"}}}, ctr));
   CHECK(match({{"container", {"0123"}}}, ctr));
   CHECK_FALSE(match({{"container", {"db"}}}, ctr));
@@ -338,10 +343,19 @@ TEST_CASE("docker's and podman's event shapes", "[events]") {
   CHECK(p["Actor"]["Attributes"]["name"] == "docker.io/library/busybox:latest");
   CHECK(p["Actor"]["Attributes"]["image"] == "");
   CHECK(p["Actor"]["Attributes"]["podId"] == "");
-  CHECK(p["Actor"]["Attributes"]["containerExitCode"] == "");
+  CHECK(p["Actor"]["Attributes"]["containerExitCode"] == "0");  // Go's int, as podman 4.3.1 sends it
   CHECK_FALSE(p.contains("from"));
   CHECK(p["timeNano"] == 1700000000123456789LL);
   p = berth::api::shapes::event_json(ctr);
   CHECK(p["from"] == "busybox");
   CHECK(p["Actor"]["Attributes"]["image"] == "busybox");
+  Event died{.type = "container", .action = "died", .id = "c1", .name = "web", .time_ns = kSecond};
+  died.attributes = {{"image", "busybox"}, {"exitCode", "1"}};
+  p = berth::api::shapes::event_json(died);
+  CHECK(p["Action"] == "died");
+  CHECK(p["Actor"]["Attributes"]["containerExitCode"] == "1");
+  CHECK_FALSE(p["Actor"]["Attributes"].contains("exitCode"));  // the docker tree's name only
+  d = berth::compat::shapes::event_json(died);
+  CHECK(d["Action"] == "die");
+  CHECK(d["Actor"]["Attributes"]["exitCode"] == "1");
 }

@@ -76,7 +76,8 @@ core::containers::ContainerDetails details_of(core::ContainerSpec spec, core::Co
              .config_json = "/run/ctr/a/config.json",
              .pid_file = "/run/ctr/a/pidfile",
              .conmon_pid = "/run/ctr/a/conmon.pid",
-             .exit_file = "/run/exits/a"};
+             .exit_file = "/run/exits/a",
+             .netns = "/run/netns/a"};
   d.path = "sleep";
   d.args = {"1000"};
   d.env = {"PATH=/usr/bin:/bin", "A=1"};
@@ -264,8 +265,10 @@ TEST_CASE("inspect matches podman 4.3.1's InspectContainerData", "[libpod-contai
     CHECK(got["Config"]["StopSignal"] == 15);
     CHECK(got["Config"]["Entrypoint"] == "");
     CHECK(got["HostConfig"]["Binds"] == json::array({"/tmp:/data:ro,rprivate,rbind"}));
-    CHECK(got["HostConfig"]["Tmpfs"].contains("/run"));
+    CHECK(got["HostConfig"]["Tmpfs"]["/run"] == "rw,rprivate,nosuid,nodev,tmpcopyup");
     CHECK(got["HostConfig"]["NanoCpus"] == 1500000000);
+    CHECK(got["ResolvConfPath"] == "/r/containers/a/resolv.conf");
+    CHECK(got["NetworkSettings"]["SandboxKey"] == "/run/netns/a");
     CHECK(got["HostConfig"]["RestartPolicy"] == json({{"Name", "on-failure"}, {"MaximumRetryCount", 2}}));
     CHECK(got["Mounts"].size() == 1);  // tmpfs only in HostConfig.Tmpfs
   }
@@ -279,7 +282,16 @@ TEST_CASE("inspect matches podman 4.3.1's InspectContainerData", "[libpod-contai
     CHECK(got["State"]["StartedAt"] == "0001-01-01T00:00:00Z");
     CHECK(got["Config"]["StopSignal"] == 2);
     CHECK(got["Config"]["Entrypoint"] == "/bin/sh");
+    CHECK(got["Config"]["Cmd"] == json::array({"-c", "sleep 100"}));
     CHECK(got["HostConfig"]["Init"] == true);
+    // podman shows the /etc files only once init has made them (state.BindMounts), and no netns yet.
+    CHECK(got["ResolvConfPath"] == "");
+    CHECK(got["HostnamePath"] == "");
+    CHECK(got["HostsPath"] == "");
+    CHECK(got["NetworkSettings"]["SandboxKey"] == "");
+    auto entrypoint_only = create_spec();
+    entrypoint_only.command.reset();  // only an entrypoint: the image's Cmd is dropped, as the process runs
+    CHECK(shapes::container_data_json(details_of(entrypoint_only, {}), false)["Config"]["Cmd"].is_null());
     CHECK(got["HostConfig"]["PortBindings"]["90/tcp"].is_null());
     CHECK(got["HostConfig"]["Ulimits"][0]["Name"] == "RLIMIT_NOFILE");
   }
@@ -289,6 +301,8 @@ TEST_CASE("inspect matches podman 4.3.1's InspectContainerData", "[libpod-contai
     check_shape(golden("containers_libpod_inspect_exited.json"), got);
     CHECK(got["State"]["ExitCode"] == 3);
     CHECK(got["SizeRw"] == 12);
+    CHECK(got["HostsPath"] == "/r/containers/a/hosts");  // kept after the exit, as podman
+    CHECK(got["NetworkSettings"]["SandboxKey"] == "");
   }
 }
 
