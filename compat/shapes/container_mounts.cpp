@@ -16,8 +16,8 @@ std::string join(const std::vector<std::string>& parts) {
 }  // namespace
 
 std::vector<std::string> podman_mount_options(const core::MountSpec& m) {
-  static const std::set<std::string, std::less<>> kPropagations = {
-      "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"};
+  static const std::set<std::string, std::less<>> kPropagations = {"private", "rprivate", "slave",      "rslave",
+                                                                   "shared",  "rshared",  "unbindable", "runbindable"};
   bool tmpfs = m.type == "tmpfs";
   bool write = false, prop = false, suid = false, dev = false, copyup = false, bind = false;
   std::vector<std::string> out;
