@@ -1,4 +1,6 @@
 // Runc: the OCI runtime driver; every call is one `runc --root ROOT --log-format json ...` run.
+#include <sys/stat.h>
+
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -59,7 +61,13 @@ sys::ProcessResult invoke(const Runc& runc, std::vector<std::string> args, std::
 
 }  // namespace
 
+bool Runc::known(const std::string& id) {
+  struct stat st {};
+  return ::stat((root_ + "/" + id + "/state.json").c_str(), &st) == 0;
+}
+
 std::optional<RuntimeState> Runc::state(const std::string& id) {
+  if (!known(id)) return std::nullopt;
   auto r = invoke(*this, {"state", id});
   if (r.exit_code != 0) {
     if (unknown_container(runc_message(r.err, r.out))) return std::nullopt;
@@ -101,6 +109,7 @@ void Runc::resume(const std::string& id) {
 }
 
 void Runc::remove(const std::string& id, bool force) {
+  if (!known(id)) return;  // nothing to delete: spare the exec
   std::vector<std::string> args{"delete"};
   if (force) args.emplace_back("--force");
   args.push_back(id);
