@@ -39,6 +39,9 @@ class Connection {
   void send_all(std::string_view bytes);
   // Reads exactly one response: Content-Length, chunked (extensions and trailers skipped), or until close.
   ResponseInfo read_response();
+  // From now on, bodies read are appended here (null: skipped, the default).
+  void keep_bodies(std::string* sink) { sink_ = sink; }
+  int fd() const { return fd_; }
 
  private:
   bool fill();  // false on EOF
@@ -53,6 +56,7 @@ class Connection {
   std::vector<char> buf_;  // bytes [pos_, end_) are read and not yet parsed; never zero-filled per read
   std::size_t pos_ = 0;
   std::size_t end_ = 0;
+  std::string* sink_ = nullptr;
 };
 
 // A GET request with the headers every client sends.
@@ -81,5 +85,8 @@ class Options {
 int run_latency(const Options& opts);
 int run_throughput(const Options& opts);
 int run_bare_server(const Options& opts);
+int run_cycle(const Options& opts);
+int run_event_latency(const Options& opts);
+int run_floor(const Options& opts);
 
 }  // namespace berth::bench

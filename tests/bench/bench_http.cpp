@@ -148,6 +148,7 @@ void Connection::skip_body_bytes(std::size_t n) {
   while (n > 0) {
     if (buffered().empty() && !fill()) throw std::runtime_error("server closed the connection mid-body");
     std::size_t take = std::min(n, buffered().size());
+    if (sink_) sink_->append(buffered().substr(0, take));
     consume(take);
     n -= take;
   }
@@ -177,9 +178,11 @@ std::size_t Connection::skip_chunked() {
 
 std::size_t Connection::skip_to_eof() {
   std::size_t total = buffered().size();
+  if (sink_) sink_->append(buffered());
   consume(total);
   while (fill()) {
     total += buffered().size();
+    if (sink_) sink_->append(buffered());
     consume(buffered().size());
   }
   return total;

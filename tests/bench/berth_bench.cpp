@@ -29,6 +29,20 @@ constexpr const char* kUsage = R"(usage: berth_bench COMMAND [--option value ...
       connection (threads, the default) or N epoll loops sharing the listener (epoll; --threads, default 1).
       Runs until killed, its parent dies, or --max-seconds elapse (0: no limit).
 
+  cycle       --socket PATH --image NAME [--runs 30] [--clients 1] [--network none] [--timeout-ms 30000]
+      Each client (a thread, one keep-alive connection) runs create (`true`) + start + wait + DELETE --runs
+      times; prints per-cycle ms (p50, p90, mean) and cycles/s over all clients.
+
+  event-latency --socket PATH --image NAME [--runs 20] [--timeout-ms 30000]
+      Follows GET /events?filters={"event":["start"]} on a second connection; per run creates and starts a
+      container (`true`) and prints how long after the start reply the start event for it arrived (ms; negative:
+      before the reply).
+
+  floor       --config CONFIG_JSON --lower DIR[:DIR...] --dir WORKDIR [--runs 20] [--parallel 1]
+      The cycle without berthd: overlay mount, conmon + runc create, runc start, exit file, runc delete,
+      unmount, with berthd's core drivers on a config.json berthd generated (its netns path dropped);
+      --parallel threads each run --runs cycles; prints p50/p90/mean ms and cycles/s.
+
   rss         --pid PID
       Prints VmRSS and VmHWM (peak) of the process in MiB.
 
@@ -65,6 +79,11 @@ int dispatch(int argc, char** argv) {
   if (cmd == "bare-server")
     return run_bare_server(Options(argc, argv, 2, {"socket", "tcp", "mode", "threads", "max-seconds"}));
   if (cmd == "rss") return run_rss(Options(argc, argv, 2, {"pid"}));
+  if (cmd == "cycle")
+    return run_cycle(Options(argc, argv, 2, {"socket", "image", "runs", "clients", "network", "timeout-ms"}));
+  if (cmd == "floor") return run_floor(Options(argc, argv, 2, {"config", "lower", "dir", "runs", "parallel"}));
+  if (cmd == "event-latency")
+    return run_event_latency(Options(argc, argv, 2, {"socket", "image", "runs", "timeout-ms"}));
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# tests/bench/containers.sh: the container API cycle and listing, berthd vs a private `podman system service`.
+# tests/bench/containers.sh: the container API cycle, concurrency, start-event latency, listing and RSS, berthd
+# vs a private `podman system service`, against the floor measured on this machine.
 #
 #   tests/bench/containers.sh BUILD_DIR [--runs N] [--containers N] [--skip-podman]
 #
-# cycle = POST /containers/create (busybox `true`, NetworkMode none) + start + wait + DELETE, sequential, ms per
-# cycle (median of --runs); list = GET /containers/json?all=1 with --containers created containers, ms (median of
-# 20 requests). The floor of a cycle (overlay mount + conmon + runc create/start + exit + umount) is ~43 ms on the
-# reference machine (../shared/engine/PRIMITIVES.md); targets: cycle <= 1.3 x that, list < 5 ms.
+# floor   = `berth_bench floor`: overlay mount + conmon/runc create + runc start + exit file + runc delete + unmount
+#           with berthd's own drivers on the config.json berthd generated (with and without its seccomp filter).
+# cycle   = `berth_bench cycle`: compat create (busybox `true`, NetworkMode none) + start + wait + DELETE on one
+#           keep-alive connection, p50 ms; `4 clients` = cycles/s of four such clients at once.
+# event   = `berth_bench event-latency`: ms from the start reply to the start event on an open /events stream.
+# list    = `berth_bench latency` of GET /containers/json?all=1 with --containers containers (p50 ms).
+# RSS     = the server's VmRSS with those containers, after listing them.
 set -uo pipefail
 
 die() { echo "containers.sh: $*" >&2; exit 2; }
@@ -68,40 +72,72 @@ api() {  # SERVER METHOD PATH [curl args...]
     curl -sf --unix-socket "${SOCK[$s]}" -X "$m" "$@" "http://d/v1.41$p"
 }
 
+BENCH=$BUILD/tests/berth_bench
+[[ -x $BENCH ]] || die "build berth_bench in $BUILD first"
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }  # KEY: a berth_bench output field
+
 declare -A R=()
 body='{"Image":"bench-busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"none"}}'
 for s in "${servers[@]}"; do
     api "$s" POST "/images/create?fromSrc=-&repo=bench-busybox&tag=latest" --data-binary @"$D/busybox.tar" \
         -H 'Content-Type: application/x-tar' >/dev/null || die "$s: import failed"
-    cycles=()
-    for _ in $(seq 1 "$RUNS"); do
-        t0=$(date +%s.%N)
+    if [[ $s == berthd ]]; then
+        # The floor runs berthd's own config.json: an initialized container lends it (and its /etc files).
         id=$(api "$s" POST /containers/create -H 'Content-Type: application/json' -d "$body" | sed 's/.*"Id":"\([0-9a-f]*\)".*/\1/')
-        api "$s" POST "/containers/$id/start" >/dev/null || die "$s: start failed"
-        api "$s" POST "/containers/$id/wait" >/dev/null || die "$s: wait failed"
-        api "$s" DELETE "/containers/$id" >/dev/null || die "$s: rm failed"
-        cycles+=("$(ms_since "$t0")")
-    done
-    R[$s,cycle]=$(printf '%s\n' "${cycles[@]}" | median)
-    log "== $s: cycle ms ${cycles[*]}"
+        curl -sf --unix-socket "${SOCK[$s]}" -X POST "http://d/v4.3.1/libpod/containers/$id/init" || die "init failed"
+        lower=$(curl -sf --unix-socket "${SOCK[$s]}" "http://d/v4.3.1/libpod/containers/$id/json" |
+            sed 's/.*"LowerDir":"\([^"]*\)".*/\1/')
+        cp "$D/run/ctr/$id/config.json" "$D/floor.json"
+        python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["linux"].pop("seccomp",None); json.dump(c,open(sys.argv[2],"w"))' \
+            "$D/floor.json" "$D/floor-noseccomp.json"
+        out=$("$BENCH" floor --config "$D/floor.json" --lower "$lower" --dir "$D/floor" --runs "$RUNS") || die "floor failed"
+        log "$out"
+        R[floor]=$(field p50_ms <<<"$out")
+        out=$("$BENCH" floor --config "$D/floor-noseccomp.json" --lower "$lower" --dir "$D/floor" --runs "$RUNS") ||
+            die "floor failed"
+        log "$out (no seccomp)"
+        R[floor_noseccomp]=$(field p50_ms <<<"$out")
+        out=$("$BENCH" floor --config "$D/floor.json" --lower "$lower" --dir "$D/floor" --runs $(((RUNS + 3) / 4)) \
+            --parallel 4) || die "floor failed"
+        log "$out"
+        R[floor4_rate]=$(field cycles_per_s <<<"$out")
+        api "$s" DELETE "/containers/$id?force=1" >/dev/null
+    fi
+    out=$("$BENCH" cycle --socket "${SOCK[$s]}" --image bench-busybox --runs "$RUNS") || die "$s: cycle failed"
+    log "== $s: $out"
+    R[$s,cycle]=$(field p50_ms <<<"$out")
+    R[$s,cycle1_rate]=$(field cycles_per_s <<<"$out")
+    out=$("$BENCH" cycle --socket "${SOCK[$s]}" --image bench-busybox --runs $(((RUNS + 3) / 4)) --clients 4) ||
+        die "$s: 4-client cycle failed"
+    log "== $s: $out"
+    R[$s,cycle4_rate]=$(field cycles_per_s <<<"$out")
+    out=$("$BENCH" event-latency --socket "${SOCK[$s]}" --image bench-busybox --runs "$RUNS") ||
+        die "$s: event latency failed"
+    log "== $s: $out"
+    R[$s,event]=$(field p50_ms <<<"$out")
     for i in $(seq 1 "$NCTR"); do
         api "$s" POST "/containers/create?name=bench$i" -H 'Content-Type: application/json' -d "$body" >/dev/null ||
             die "$s: create $i failed"
     done
-    lists=()
-    for _ in $(seq 1 20); do
-        t0=$(date +%s.%N)
-        api "$s" GET "/containers/json?all=1" >/dev/null || die "$s: list failed"
-        lists+=("$(ms_since "$t0")")
-    done
-    R[$s,list]=$(printf '%s\n' "${lists[@]}" | median)
+    requests=200
+    [[ $s == podman ]] && requests=20
+    out=$("$BENCH" latency --socket "${SOCK[$s]}" --path "/v1.41/containers/json?all=1" --requests $requests) ||
+        die "$s: list failed"
+    log "== $s: $out"
+    R[$s,list]=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^p50_us=/) { split($i, a, "="); printf "%.2f", a[2] / 1000 } }' <<<"$out")
     rss=-
     [[ $s == berthd ]] && rss=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$BERTHD_PID/status")
     R[$s,rss]=$rss
     api "$s" POST /containers/prune >/dev/null
 done
 
-echo "cycle: create+start+wait+rm of true (--network none), ms, median of $RUNS; list: $NCTR containers, ms (curl)"
-printf '%-10s %10s %12s %14s\n' server "cycle ms" "list ms" "RSS MiB (list)"
-for s in "${servers[@]}"; do printf '%-10s %10s %12s %14s\n' "$s" "${R[$s,cycle]}" "${R[$s,list]}" "${R[$s,rss]}"; done
-echo "targets (berthd): cycle <= 1.3 x the floor (~43 ms), list < 5 ms, RSS with 1000 containers <= 30 MiB"
+echo "floor (overlay + conmon + runc, berthd's config.json): p50 ${R[floor]} ms; without seccomp ${R[floor_noseccomp]} ms;" \
+    "4 at once ${R[floor4_rate]} cycles/s"
+echo "cycle: create+start+wait+rm of true (--network none), p50 ms of $RUNS; 4 clients: cycles/s; event: start reply -> start event, p50 ms; list: $NCTR containers, p50 ms"
+printf '%-8s %9s %12s %14s %9s %9s %9s\n' server "cycle ms" "1 client c/s" "4 clients c/s" "event ms" "list ms" "RSS MiB"
+for s in "${servers[@]}"; do
+    printf '%-8s %9s %12s %14s %9s %9s %9s\n' "$s" "${R[$s,cycle]}" "${R[$s,cycle1_rate]}" "${R[$s,cycle4_rate]}" \
+        "${R[$s,event]}" "${R[$s,list]}" "${R[$s,rss]}"
+done
+echo "targets (berthd): cycle <= 1.3 x floor; 4 clients >= 0.8 x the floor's 4-at-once cycles/s; event < 5 ms;"
+echo "                  list < 5 ms; RSS with $NCTR containers <= 30 MiB"
