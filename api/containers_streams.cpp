@@ -6,6 +6,7 @@
 #include "compat/shapes/containers.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "server/http/framing.hpp"
 
 namespace berth::api::container_handlers {
 namespace {
@@ -34,6 +35,25 @@ std::string ps_args(const http::Query& query) {
   if (args.empty()) return "-o user,pid,ppid,pcpu,etime,tty=TTY -o time,args";
   return args.front() == '-' ? args : "-o " + args;
 }
+
+// One record as podman sends it: "<RFC 3339 seconds> " when asked (Go's time.RFC3339 in UTC, as
+// shapes::libpod_log_chunk), then the text, in a mux frame of its own.
+struct LibpodLogShape {
+  bool timestamps;
+  core::streams::Chunk frame;  // reused, so its buffer is allocated once per stream, not per record
+  core::containers::LogTimeFormat clock;
+
+  void operator()(std::string& out, const core::containers::LogRecordView& r) {
+    frame.stream = r.stream;
+    frame.data.clear();
+    if (timestamps) {
+      clock.append(frame.data, r.time_ns, false);
+      frame.data.push_back(' ');
+    }
+    frame.data.append(r.text);
+    http::append_frame(out, http::Framing::docker_mux, frame);
+  }
+};
 
 }  // namespace
 
@@ -64,10 +84,9 @@ http::Reply logs(const http::Request& req, ContainerService& containers) {
   if (!opts.stdout && !opts.stderr)
     core::fail(core::Errc::invalid_argument, "Bad Request: you must choose at least one stream");
   auto logs = containers.logs(req.param("name"), opts);
-  auto shape = [ts = req.query.flag("timestamps")](const core::containers::LogLine& l) {
-    return shapes::libpod_log_chunk(l, ts);
-  };
-  return http::Reply::stream(http::Framing::docker_mux, std::move(logs.lines), shape);
+  // Records are framed here, many to a chunk, so the chunks go out raw (same Content-Type as a mux stream).
+  LibpodLogShape shape{.timestamps = req.query.flag("timestamps")};
+  return http::Reply::chunks(http::Framing::raw, core::containers::log_chunks(std::move(logs.lines), shape));
 }
 
 }  // namespace berth::api::container_handlers

@@ -5,6 +5,7 @@
 #include "compat/shapes/containers.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "server/http/framing.hpp"
 
 namespace berth::compat::container_handlers {
 namespace {
@@ -26,6 +27,26 @@ std::optional<std::int64_t> log_tail(const http::Query& query) {
   }
   return value.empty() ? std::nullopt : std::optional<std::int64_t>(n);
 }
+
+// One record as docker sends it: "<RFC3339Nano, nine digits> " when asked (jsonmessage.RFC3339NanoFixed, as
+// shapes::log_chunk), then the text, in a frame of its own (clients such as docker-py yield one item per frame).
+struct DockerLogShape {
+  http::Framing framing;
+  bool timestamps;
+  core::streams::Chunk frame;  // reused, so its buffer is allocated once per stream, not per record
+  core::containers::LogTimeFormat clock;
+
+  void operator()(std::string& out, const core::containers::LogRecordView& r) {
+    frame.stream = r.stream;
+    frame.data.clear();
+    if (timestamps) {
+      clock.append(frame.data, r.time_ns, true);
+      frame.data.push_back(' ');
+    }
+    frame.data.append(r.text);
+    http::append_frame(out, framing, frame);
+  }
+};
 
 }  // namespace
 
@@ -57,10 +78,10 @@ http::Reply logs(const http::Request& req, ContainerService& containers) {
                                     .tail = log_tail(req.query)};
   if (!opts.stdout && !opts.stderr) core::fail(core::Errc::invalid_argument, "you must choose at least one stream");
   auto logs = containers.logs(req.param("name"), opts);
-  auto shape = [ts = req.query.flag("timestamps")](const core::containers::LogLine& l) {
-    return shapes::log_chunk(l, ts);
-  };
-  return http::Reply::stream(logs.tty ? http::Framing::raw : http::Framing::docker_mux, std::move(logs.lines), shape);
+  // Records are framed here, many to a chunk, so the chunks go out raw (same Content-Type as a mux stream).
+  DockerLogShape shape{.framing = logs.tty ? http::Framing::raw : http::Framing::docker_mux,
+                       .timestamps = req.query.flag("timestamps")};
+  return http::Reply::chunks(http::Framing::raw, core::containers::log_chunks(std::move(logs.lines), shape));
 }
 
 }  // namespace berth::compat::container_handlers

@@ -29,7 +29,7 @@ bool split(std::string_view record, Fields& f) {
   std::size_t c = record.find(' ', b + 1);
   if (c == std::string_view::npos) {
     f.tag = record.substr(b + 1);
-    f.text = {};
+    f.text = record.substr(record.size());  // empty, but still where the record ends
   } else {
     f.tag = record.substr(b + 1, c - b - 1);
     f.text = record.substr(c + 1);
@@ -72,7 +72,7 @@ bool parse_time(std::string_view ts, LogClock& clock, std::int64_t& ns) {
 
 }  // namespace
 
-bool parse_log_record_into(std::string_view record, LogLine& out, LogClock& clock) {
+bool parse_log_record_view(std::string_view record, LogRecordView& out, LogClock& clock) {
   Fields f;
   if (!split(record, f)) return false;
   if (f.stream == "stdout")
@@ -88,7 +88,17 @@ bool parse_log_record_into(std::string_view record, LogLine& out, LogClock& cloc
   else
     return false;
   if (!parse_time(f.time, clock, out.time_ns)) return false;
-  out.data.assign(f.text);
+  out.text = f.text;
+  return true;
+}
+
+bool parse_log_record_into(std::string_view record, LogLine& out, LogClock& clock) {
+  LogRecordView view;
+  if (!parse_log_record_view(record, view, clock)) return false;
+  out.stream = view.stream;
+  out.time_ns = view.time_ns;
+  out.partial = view.partial;
+  out.data.assign(view.text);
   if (!out.partial) out.data.push_back('\n');
   return true;
 }

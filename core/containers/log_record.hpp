@@ -17,6 +17,10 @@ struct LogClock {
   std::int64_t base_ns = 0;
 };
 
+// Parses `record` (no trailing newline) into `out` without copying: out.text is the text alone (no "\n" added),
+// a view into `record` that ends where `record` ends. False for a malformed record, with `out` unspecified.
+bool parse_log_record_view(std::string_view record, LogRecordView& out, LogClock& clock);
+
 // Parses `record` (no trailing newline) into `out`, reusing out.data's capacity. False for a malformed record,
 // with `out` unspecified.
 bool parse_log_record_into(std::string_view record, LogLine& out, LogClock& clock);

@@ -158,8 +158,10 @@ bool LogSource::reopen_if_changed() {
   return false;
 }
 
-LogSource::Verdict LogSource::deliver(std::string_view record, LogLine& out) {
-  if (!parse_log_record_into(record, out, clock_)) return Verdict::skip;
+// `record` lacks its "\n"; when `terminated` it sits right after the record in buf_, so the text of a full
+// record is extended over it rather than copied.
+LogSource::Verdict LogSource::deliver(std::string_view record, bool terminated, LogRecordView& out) {
+  if (!parse_log_record_view(record, out, clock_)) return Verdict::skip;
   if (dedupe_until_) {
     if (out.time_ns <= *dedupe_until_) return Verdict::skip;
     dedupe_until_.reset();
@@ -168,21 +170,30 @@ LogSource::Verdict LogSource::deliver(std::string_view record, LogLine& out) {
   if (opts_.since && out.time_ns < *opts_.since) return Verdict::skip;
   if (!(out.stream == 1 ? opts_.stdout : opts_.stderr)) return Verdict::skip;
   last_time_ = out.time_ns;
+  if (!out.partial) {
+    if (terminated) {
+      out.text = std::string_view(out.text.data(), out.text.size() + 1);
+    } else {
+      last_record_.assign(out.text);
+      last_record_.push_back('\n');
+      out.text = last_record_;
+    }
+  }
   return Verdict::item;
 }
 
 // The last bytes of a finished log may lack their newline; they still form a record if they parse.
-Poll LogSource::finish(LogLine& out) {
+Poll LogSource::finish(LogRecordView& out) {
   ended_ = true;
   std::string_view rest(buf_.data() + begin_, end_ - begin_);
   begin_ = end_;
-  if (!rest.empty() && deliver(rest, out) == Verdict::item) return Poll::item;
+  if (!rest.empty() && deliver(rest, false, out) == Verdict::item) return Poll::item;
   return Poll::end;
 }
 
 // Follow at the end of the file. The exit is sampled before the last read, so output written before the
 // container exited is always delivered; notifications are drained before it, so none is lost.
-Poll LogSource::at_end_of_file(LogLine& out, bool& again) {
+Poll LogSource::at_end_of_file(LogRecordView& out, bool& again) {
   bool was_exited = exited_ && exited_();
   inotify_->drain();
   drain_counter(timer_.get());
@@ -195,6 +206,18 @@ Poll LogSource::at_end_of_file(LogLine& out, bool& again) {
 }
 
 Poll LogSource::next(LogLine& out) {
+  LogRecordView view;
+  Poll p = next_record(view);
+  if (p == Poll::item) {
+    out.stream = view.stream;
+    out.time_ns = view.time_ns;
+    out.partial = view.partial;
+    out.data.assign(view.text);
+  }
+  return p;
+}
+
+Poll LogSource::next_record(LogRecordView& out) {
   if (ended_) return Poll::end;
   if (kicked_) {
     drain_counter(kick_.get());
@@ -206,7 +229,7 @@ Poll LogSource::next(LogLine& out) {
     if (const void* nl = std::memchr(from, '\n', end_ - begin_)) {
       const char* stop = static_cast<const char*>(nl);
       begin_ = static_cast<std::size_t>(stop + 1 - buf_.data());
-      switch (deliver(std::string_view(from, static_cast<std::size_t>(stop - from)), out)) {
+      switch (deliver(std::string_view(from, static_cast<std::size_t>(stop - from)), true, out)) {
         case Verdict::item:
           return Poll::item;
         case Verdict::end:

@@ -32,6 +32,8 @@ class LogSource final : public streams::Source<LogLine> {
 
   int wait_fd() const override { return epoll_.get(); }
   streams::Poll next(LogLine& out) override;
+  // next() without the copy: `out` views this source's buffer until the next call (see LogRecordView).
+  streams::Poll next_record(LogRecordView& out);
 
  private:
   enum class Verdict { item, skip, end };
@@ -39,9 +41,9 @@ class LogSource final : public streams::Source<LogLine> {
   void open_file(bool apply_tail);
   bool fill();
   bool reopen_if_changed();
-  Verdict deliver(std::string_view record, LogLine& out);
-  streams::Poll at_end_of_file(LogLine& out, bool& again);
-  streams::Poll finish(LogLine& out);
+  Verdict deliver(std::string_view record, bool terminated, LogRecordView& out);
+  streams::Poll at_end_of_file(LogRecordView& out, bool& again);
+  streams::Poll finish(LogRecordView& out);
   void kick();
   void watch_file();
   void restart(std::int64_t offset);
@@ -56,6 +58,7 @@ class LogSource final : public streams::Source<LogLine> {
   std::int64_t offset_ = 0;  // file offset of the next read
   std::vector<char> buf_;    // [begin_, end_) read but not yet consumed: at most one unfinished record
   std::size_t begin_ = 0, end_ = 0;
+  std::string last_record_;  // a full record that ended the log without its "\n": its text plus one
   LogClock clock_;
   // After a truncation the new content may repeat what was delivered (a writer that keeps the newest lines):
   // records not newer than the last delivered one are dropped until a newer one shows up.

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -362,4 +363,85 @@ TEST_CASE("open_log follow ends once until has passed", "[logs]") {
   append(path, stamp(now + 10'000'000'000) + " stdout F late\n");
   auto src2 = open_log(path, {.follow = true, .until = now}, [] { return false; });
   CHECK(text_of(follow_to_end(*src2, 5s)) == "old\n");
+}
+
+namespace {
+
+// Everything a log_chunks source yields, with each record shaped as "<stream>|<ns>|<text>" so the test sees
+// exactly which records came and what their views held.
+std::string chunks_of(std::unique_ptr<Source<berth::core::streams::Chunk>> src) {
+  std::string all;
+  berth::core::streams::Chunk chunk;
+  for (int i = 0; i < 1'000'000; ++i) {
+    Poll p = src->next(chunk);
+    if (p == Poll::end) return all;
+    if (p == Poll::item) all += chunk.data;
+  }
+  FAIL("the chunk source never ended");
+  return all;
+}
+
+void shape_plain(std::string& out, const berth::core::containers::LogRecordView& r) {
+  out += std::to_string(r.stream) + "|" + std::to_string(r.time_ns) + "|" + std::string(r.text);
+}
+
+}  // namespace
+
+TEST_CASE("log_chunks batches records and matches the per-line reader", "[logs]") {
+  using berth::core::containers::log_chunks;
+  TempDir dir;
+  std::string content;
+  std::string want;
+  // Enough records for several 256 KiB chunks, both streams, a partial record, then a last record without its
+  // newline (a finished log may end so).
+  for (int i = 0; i < 20000; ++i) {
+    bool err = i % 7 == 0;
+    std::string text = "line " + std::to_string(i);
+    content += rec(i % 60, err ? "stderr" : "stdout", "F", text);
+    want += std::string(err ? "2" : "1") + "|" + std::to_string(ns_of(i % 60)) + "|" + text + "\n";
+  }
+  content += rec(1, "stdout", "P", "part-");
+  want += "1|" + std::to_string(ns_of(1)) + "|part-";
+  content += ts(2) + " stdout F end";
+  want += "1|" + std::to_string(ns_of(2)) + "|end\n";
+  write_file(dir.file(), content);
+
+  CHECK(chunks_of(log_chunks(open_log(dir.file(), {}, [] { return true; }), shape_plain)) == want);
+
+  // The same through the generic path (any Source<LogLine>): a wrapper that is not a LogSource.
+  struct Wrapper : Source<LogLine> {
+    std::unique_ptr<Source<LogLine>> inner;
+    int wait_fd() const override { return inner->wait_fd(); }
+    Poll next(LogLine& out) override { return inner->next(out); }
+  };
+  auto wrapped = std::make_unique<Wrapper>();
+  wrapped->inner = open_log(dir.file(), {}, [] { return true; });
+  CHECK(chunks_of(log_chunks(std::move(wrapped), shape_plain)) == want);
+
+  // Filters still apply record by record: stderr only, last 3 lines.
+  LogOptions opts;
+  opts.stdout = false;
+  opts.tail = 3;
+  auto tailed = chunks_of(log_chunks(open_log(dir.file(), opts, [] { return true; }), shape_plain));
+  // The last three lines are 19998, 19999 and "part-end"; of those only 19999 is on stderr.
+  CHECK(tailed == "2|" + std::to_string(ns_of(19999 % 60)) + "|line 19999\n");
+  opts.tail = 30;  // 19971..19999 and "part-end": stderr has 19971, 19978, 19985, 19992, 19999
+  tailed = chunks_of(log_chunks(open_log(dir.file(), opts, [] { return true; }), shape_plain));
+  CHECK(std::count(tailed.begin(), tailed.end(), '\n') == 5);
+}
+
+TEST_CASE("LogTimeFormat prints RFC 3339 in UTC with and without nanoseconds", "[logs]") {
+  berth::core::containers::LogTimeFormat f;
+  std::string out;
+  f.append(out, 1'795'847'442'123'456'789, true);
+  CHECK(out == "2026-11-28T06:30:42.123456789Z");
+  out.clear();
+  f.append(out, 1'795'847'442'000'000'005, true);  // same second, from the cache
+  CHECK(out == "2026-11-28T06:30:42.000000005Z");
+  out.clear();
+  f.append(out, 1'795'847'443'000'000'000, false);
+  CHECK(out == "2026-11-28T06:30:43Z");
+  out.clear();
+  f.append(out, 0, true);
+  CHECK(out == "1970-01-01T00:00:00.000000000Z");
 }
