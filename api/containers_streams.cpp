@@ -36,25 +36,6 @@ std::string ps_args(const http::Query& query) {
   return args.front() == '-' ? args : "-o " + args;
 }
 
-// One record as podman sends it: "<RFC 3339 seconds> " when asked (Go's time.RFC3339 in UTC, as
-// shapes::libpod_log_chunk), then the text, in a mux frame of its own.
-struct LibpodLogShape {
-  bool timestamps;
-  core::streams::Chunk frame;  // reused, so its buffer is allocated once per stream, not per record
-  core::containers::LogTimeFormat clock;
-
-  void operator()(std::string& out, const core::containers::LogRecordView& r) {
-    frame.stream = r.stream;
-    frame.data.clear();
-    if (timestamps) {
-      clock.append(frame.data, r.time_ns, false);
-      frame.data.push_back(' ');
-    }
-    frame.data.append(r.text);
-    http::append_frame(out, http::Framing::docker_mux, frame);
-  }
-};
-
 }  // namespace
 
 // GET /libpod/containers/{name}/top?ps_args= (podman's `stream` is not honoured: one answer)
@@ -85,7 +66,7 @@ http::Reply logs(const http::Request& req, ContainerService& containers) {
     core::fail(core::Errc::invalid_argument, "Bad Request: you must choose at least one stream");
   auto logs = containers.logs(req.param("name"), opts);
   // Records are framed here, many to a chunk, so the chunks go out raw (same Content-Type as a mux stream).
-  LibpodLogShape shape{.timestamps = req.query.flag("timestamps")};
+  shapes::LibpodLogShape shape{.timestamps = req.query.flag("timestamps")};
   return http::Reply::chunks(http::Framing::raw, core::containers::log_chunks(std::move(logs.lines), shape));
 }
 

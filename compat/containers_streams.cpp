@@ -28,26 +28,6 @@ std::optional<std::int64_t> log_tail(const http::Query& query) {
   return value.empty() ? std::nullopt : std::optional<std::int64_t>(n);
 }
 
-// One record as docker sends it: "<RFC3339Nano, nine digits> " when asked (jsonmessage.RFC3339NanoFixed, as
-// shapes::log_chunk), then the text, in a frame of its own (clients such as docker-py yield one item per frame).
-struct DockerLogShape {
-  http::Framing framing;
-  bool timestamps;
-  core::streams::Chunk frame;  // reused, so its buffer is allocated once per stream, not per record
-  core::containers::LogTimeFormat clock;
-
-  void operator()(std::string& out, const core::containers::LogRecordView& r) {
-    frame.stream = r.stream;
-    frame.data.clear();
-    if (timestamps) {
-      clock.append(frame.data, r.time_ns, true);
-      frame.data.push_back(' ');
-    }
-    frame.data.append(r.text);
-    http::append_frame(out, framing, frame);
-  }
-};
-
 }  // namespace
 
 // GET /containers/{name}/top?ps_args= (docker's default -ef)
@@ -79,8 +59,8 @@ http::Reply logs(const http::Request& req, ContainerService& containers) {
   if (!opts.stdout && !opts.stderr) core::fail(core::Errc::invalid_argument, "you must choose at least one stream");
   auto logs = containers.logs(req.param("name"), opts);
   // Records are framed here, many to a chunk, so the chunks go out raw (same Content-Type as a mux stream).
-  DockerLogShape shape{.framing = logs.tty ? http::Framing::raw : http::Framing::docker_mux,
-                       .timestamps = req.query.flag("timestamps")};
+  shapes::DockerLogShape shape{.framing = logs.tty ? http::Framing::raw : http::Framing::docker_mux,
+                               .timestamps = req.query.flag("timestamps")};
   return http::Reply::chunks(http::Framing::raw, core::containers::log_chunks(std::move(logs.lines), shape));
 }
 

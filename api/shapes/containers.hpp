@@ -35,8 +35,13 @@ nlohmann::json rm_report_json(const std::string& id, const std::string& raw_inpu
 // a single container was removed (then it carries the total).
 nlohmann::json prune_report_json(const core::containers::PruneReport& report);
 
-// One log record as the libpod logs route frames it (always docker mux, even with a TTY): with `timestamps`, Go's
-// RFC3339 (seconds, podman's format here) and a space before the text.
-core::streams::Chunk libpod_log_chunk(const core::containers::LogLine& line, bool timestamps);
+// Frames one log record as GET /libpod/containers/{name}/logs sends it (a core::containers::LogShape):
+// "<RFC 3339 seconds> " when asked (Go's time.RFC3339 in UTC), then the text, in a mux frame of its own.
+struct LibpodLogShape {
+  bool timestamps;
+  core::streams::Chunk frame;  // reused, so its buffer is allocated once per stream, not per record
+  core::containers::LogTimeFormat clock;
+  void operator()(std::string& out, const core::containers::LogRecordView& r);
+};
 
 }  // namespace berth::api::shapes

@@ -5,6 +5,7 @@
 
 #include "api/shapes/containers.hpp"
 #include "core/time.hpp"
+#include "server/http/framing.hpp"
 
 namespace berth::api::shapes {
 namespace {
@@ -45,16 +46,6 @@ json ports_json(const core::ContainerSpec& spec) {
                      {"protocol", proto}});
   }
   return out.empty() ? json(nullptr) : out;
-}
-
-// Go's time.RFC3339 in UTC: seconds, no fraction.
-std::string rfc3339_seconds(std::int64_t ns) {
-  std::time_t secs = static_cast<std::time_t>(ns / kSecond);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -126,12 +117,15 @@ json prune_report_json(const core::containers::PruneReport& report) {
   return out;
 }
 
-core::streams::Chunk libpod_log_chunk(const core::containers::LogLine& line, bool timestamps) {
-  core::streams::Chunk chunk;
-  chunk.stream = line.stream;
-  if (timestamps) chunk.data = rfc3339_seconds(line.time_ns) + " ";
-  chunk.data += line.data;
-  return chunk;
+void LibpodLogShape::operator()(std::string& out, const core::containers::LogRecordView& r) {
+  frame.stream = r.stream;
+  frame.data.clear();
+  if (timestamps) {
+    clock.append(frame.data, r.time_ns, false);
+    frame.data.push_back(' ');
+  }
+  frame.data.append(r.text);
+  http::append_frame(out, http::Framing::docker_mux, frame);
 }
 
 }  // namespace berth::api::shapes

@@ -9,6 +9,7 @@
 #include "core/containers/container_filter.hpp"
 #include "core/containers/spec_json.hpp"
 #include "core/time.hpp"
+#include "server/http/framing.hpp"
 
 namespace berth::compat::shapes {
 namespace {
@@ -381,20 +382,15 @@ json container_prune_json(const core::containers::PruneReport& report) {
   return {{"ContainersDeleted", strings_or_null(report.deleted)}, {"SpaceReclaimed", report.space_reclaimed}};
 }
 
-core::streams::Chunk log_chunk(const core::containers::LogLine& line, bool timestamps) {
-  core::streams::Chunk out{.stream = line.stream};
+void DockerLogShape::operator()(std::string& out, const core::containers::LogRecordView& r) {
+  frame.stream = r.stream;
+  frame.data.clear();
   if (timestamps) {
-    // docker's jsonmessage.RFC3339NanoFixed: always nine digits, so columns line up.
-    std::time_t secs = line.time_ns / kSecond;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(line.time_ns % kSecond));
-    out.data = buf;
+    clock.append(frame.data, r.time_ns, true);
+    frame.data.push_back(' ');
   }
-  out.data += line.data;
-  return out;
+  frame.data.append(r.text);
+  http::append_frame(out, framing, frame);
 }
 
 }  // namespace berth::compat::shapes

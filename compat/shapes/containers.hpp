@@ -12,6 +12,7 @@
 #include "core/model/container.hpp"
 #include "core/streams/source.hpp"
 #include "server/http/json_writer.hpp"
+#include "server/http/reply.hpp"
 
 namespace berth::compat::shapes {
 
@@ -47,8 +48,15 @@ nlohmann::json top_json(const core::containers::TopResult& top);
 // POST /containers/prune: {"ContainersDeleted": [...] or null, "SpaceReclaimed": n}.
 nlohmann::json container_prune_json(const core::containers::PruneReport& report);
 
-// One log record as GET /containers/{name}/logs sends it: with `timestamps`, docker's fixed-width RFC3339Nano
-// ("2026-11-28T06:18:44.000000001Z") and a space before the text. The chunk keeps the stream id for docker_mux.
-core::streams::Chunk log_chunk(const core::containers::LogLine& line, bool timestamps);
+// Frames one log record as GET /containers/{name}/logs sends it (a core::containers::LogShape): with
+// `timestamps`, docker's fixed-width RFC3339Nano ("2026-11-28T06:18:44.000000001Z") and a space before the text;
+// a frame of its own per record (docker-py yields one item per frame); mux frames, or raw for a TTY.
+struct DockerLogShape {
+  http::Framing framing;
+  bool timestamps;
+  core::streams::Chunk frame;  // reused, so its buffer is allocated once per stream, not per record
+  core::containers::LogTimeFormat clock;
+  void operator()(std::string& out, const core::containers::LogRecordView& r);
+};
 
 }  // namespace berth::compat::shapes

@@ -336,13 +336,15 @@ TEST_CASE("Binds and Tmpfs values get podman's completed mount options", "[compa
         "rw,rprivate,nosuid,nodev,tmpcopyup");
   CHECK(podman_tmpfs_value({.type = "tmpfs", .destination = "/t", .options = {"size=1024", "mode=755"}}) ==
         "size=1024,mode=755,rw,rprivate,nosuid,nodev,tmpcopyup");
-  CHECK(podman_tmpfs_value(
-            {.type = "tmpfs", .destination = "/t", .read_only = true, .options = {"ro", "exec", "dev", "notmpcopyup"}}) ==
-        "ro,exec,dev,rprivate,nosuid");
+  CHECK(
+      podman_tmpfs_value(
+          {.type = "tmpfs", .destination = "/t", .read_only = true, .options = {"ro", "exec", "dev", "notmpcopyup"}}) ==
+      "ro,exec,dev,rprivate,nosuid");
   CHECK(podman_bind_entry({.source = "/tmp", .destination = "/mnt"}) == "/tmp:/mnt:rw,rprivate,rbind");
   CHECK(podman_bind_entry({.source = "/a", .destination = "/b", .read_only = true, .propagation = "rshared"}) ==
         "/a:/b:ro,rshared,rbind");
-  CHECK(podman_bind_entry({.type = "volume", .source = "v", .destination = "/d"}) == "v:/d:rw,rprivate,nosuid,nodev,rbind");
+  CHECK(podman_bind_entry({.type = "volume", .source = "v", .destination = "/d"}) ==
+        "v:/d:rw,rprivate,nosuid,nodev,rbind");
 }
 
 TEST_CASE("Binds mark their host path to be made when missing; Mounts binds do not", "[compat-containers]") {
@@ -436,8 +438,13 @@ TEST_CASE("wait, top, prune and log lines", "[compat-containers]") {
   CHECK(shapes::container_prune_json({}) == json::parse(R"({"ContainersDeleted":null,"SpaceReclaimed":0})"));
   CHECK(shapes::container_prune_json({.deleted = {"a"}, .space_reclaimed = 5}) ==
         json::parse(R"({"ContainersDeleted":["a"],"SpaceReclaimed":5})"));
-  core::containers::LogLine line{.stream = 2, .time_ns = 1694686894 * kSec + 5, .data = "hi\n"};
-  auto plain = shapes::log_chunk(line, false);
-  CHECK((plain.stream == 2 && plain.data == "hi\n"));
-  CHECK(shapes::log_chunk(line, true).data == "2023-09-14T10:21:34.000000005Z hi\n");
+  core::containers::LogRecordView rec{.stream = 2, .time_ns = 1694686894 * kSec + 5, .text = "hi\n"};
+  std::string out;
+  shapes::DockerLogShape plain{.framing = berth::http::Framing::docker_mux, .timestamps = false};
+  plain(out, rec);
+  CHECK(out == std::string("\x02\0\0\0\0\0\0\x03hi\n", 11));
+  out.clear();
+  shapes::DockerLogShape stamped{.framing = berth::http::Framing::raw, .timestamps = true};
+  stamped(out, rec);
+  CHECK(out == "2023-09-14T10:21:34.000000005Z hi\n");
 }

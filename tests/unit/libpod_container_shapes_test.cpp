@@ -347,11 +347,16 @@ TEST_CASE("rm and prune reports match podman 4.3.1", "[libpod-containers]") {
 }
 
 TEST_CASE("libpod log frames keep the stream and use RFC 3339 seconds", "[libpod-containers]") {
-  core::containers::LogLine line{.stream = 2, .time_ns = 1'795'847'442'123'456'789, .data = "tty\r\n"};
-  auto chunk = shapes::libpod_log_chunk(line, true);
-  CHECK(chunk.stream == 2);
-  CHECK(chunk.data == "2026-11-28T06:30:42Z tty\r\n");  // as podman sent it
-  CHECK(shapes::libpod_log_chunk(line, false).data == "tty\r\n");
+  core::containers::LogRecordView rec{.stream = 2, .time_ns = 1'795'847'442'123'456'789, .text = "tty\r\n"};
+  std::string out;
+  shapes::LibpodLogShape stamped{.timestamps = true};
+  stamped(out, rec);
+  std::string text = "2026-11-28T06:30:42Z tty\r\n";  // as podman sent it
+  CHECK(out == std::string("\x02\0\0\0\0\0\0", 7) + static_cast<char>(text.size()) + text);
+  out.clear();
+  shapes::LibpodLogShape plain{.timestamps = false};
+  plain(out, rec);
+  CHECK(out.substr(8) == "tty\r\n");
 }
 
 TEST_CASE("every libpod container route is registered and documented", "[libpod-containers]") {
