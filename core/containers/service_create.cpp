@@ -133,8 +133,12 @@ CreateResult ContainerService::create(const ContainerSpec& in, images::ShortName
     write_file_atomic(p.resolv, files.resolv);
     Container c{.id = id, .name = name, .created_ns = now_ns(), .spec = spec};
     c.state.status = ContainerStatus::created;
-    impl_->containers.mutate([&](ContainerDraft& d) { d.add(c); });
-    impl_->emit(c, "create");
+    Event e = impl_->make_event(c, "create");
+    impl_->containers.mutate([&](ContainerDraft& d) {
+      d.add(c);
+      impl_->events.record(d.db(), e);
+    });
+    impl_->events.announce(e);
   } catch (...) {
     std::filesystem::remove_all(p.dir, ec);
     throw;
