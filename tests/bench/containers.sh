@@ -63,7 +63,9 @@ servers=(berthd)
 declare -A SOCK=([berthd]=$D/berth.sock [podman]=$D/podman.sock)
 if [[ $SKIP_PODMAN == 0 ]]; then
     podman_started=1
-    "$PODMAN_SERVICE" start "$D/podman" "unix://$D/podman.sock" >&2 || die "podman service did not come up"
+    : >"$D/registries.conf"  # nothing to pull from: the image is imported
+    "$PODMAN_SERVICE" start "$D/podman" "unix://$D/podman.sock" "$D/registries.conf" >&2 ||
+        die "podman service did not come up"
     servers+=(podman)
 fi
 api() {  # SERVER METHOD PATH [curl args...]
