@@ -17,35 +17,20 @@
 #include <string>
 #include <thread>
 
+#include "tests/integration/container_cli.hpp"
 #include "tests/integration/container_fixtures.hpp"
 #include "tests/integration/registry_clients.hpp"
 #include "tests/support/berthd.hpp"
 
 using namespace berth::test;
 using namespace berth::test::regcli;
+using namespace berth::test::ctrcli;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// The busybox image with its applets, as `busybox:latest` (docker import).
-void import_busybox(const Berthd& d, const TempDir& tmp) {
-  auto file = tmp.sub("busybox.tar");
-  { std::ofstream(file, std::ios::binary) << busybox_image_tar(); }
-  docker_ok(d, {"import", "--change", "CMD [\"sh\"]", file, "busybox:latest"});
-}
-
-std::string out_of(const Berthd& d, const std::vector<std::string>& args) { return trim(docker_ok(d, args).out); }
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);)
-    if (!l.empty()) out.push_back(l);
-  return out;
-}
 
 // `docker ps ARGS --format {{.Names}}`, one name a line, in docker's order (newest first).
 std::vector<std::string> ps_names(const Berthd& d, std::vector<std::string> args) {

@@ -8,22 +8,16 @@
 #include <regex>
 #include <string>
 
+#include "tests/integration/container_cli.hpp"
 #include "tests/integration/container_fixtures.hpp"
 #include "tests/integration/registry_clients.hpp"
 #include "tests/support/berthd.hpp"
 
 using namespace berth::test;
 using namespace berth::test::regcli;
+using namespace berth::test::ctrcli;
 
 namespace {
-
-void import_busybox(const Berthd& d, const TempDir& tmp) {
-  auto file = tmp.sub("busybox.tar");
-  { std::ofstream(file, std::ios::binary) << busybox_image_tar(); }
-  docker_ok(d, {"import", "--change", "CMD [\"sh\"]", file, "busybox:latest"});
-}
-
-std::string out_of(const Berthd& d, const std::vector<std::string>& args) { return trim(docker_ok(d, args).out); }
 
 // `docker run -d` of `script` under sh, then `docker wait` for its exit: its whole output is in the log after.
 std::string run_to_exit(const Berthd& d, const std::string& name, const std::string& script,

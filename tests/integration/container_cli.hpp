@@ -1,0 +1,37 @@
+// What the docker-CLI container tests share: busybox (with its applets) imported as busybox:latest, a command's
+// trimmed output, and output split into lines.
+#pragma once
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/integration/container_fixtures.hpp"
+#include "tests/integration/registry_clients.hpp"
+#include "tests/support/berthd.hpp"
+
+namespace berth::test::ctrcli {
+
+// `docker import` of the busybox image with its applets, as busybox:latest with CMD ["sh"].
+inline void import_busybox(const Berthd& d, const TempDir& tmp) {
+  auto file = tmp.sub("busybox.tar");
+  { std::ofstream(file, std::ios::binary) << busybox_image_tar(); }
+  regcli::docker_ok(d, {"import", "--change", "CMD [\"sh\"]", file, "busybox:latest"});
+}
+
+// `docker ARGS` that must succeed; its stdout, trimmed.
+inline std::string out_of(const Berthd& d, const std::vector<std::string>& args) {
+  return regcli::trim(regcli::docker_ok(d, args).out);
+}
+
+// The non-empty lines of text.
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.push_back(l);
+  return out;
+}
+
+}  // namespace berth::test::ctrcli
