@@ -188,7 +188,9 @@ class ImageService::Impl::Pull {
     NewImage ni{.config_json = config_json,
                 .manifest_digest = top.digest.str(),
                 .manifest_media_type = image.media_type,
-                .names = {name}};
+                .names = {name},
+                .event = "pull",
+                .event_name = name};
     for (const auto& j : jobs) {
       ni.layers.push_back(NewLayer{.diff_id = j.diff_id.str(),
                                    .blob_digest = j.desc.digest.str(),
@@ -213,7 +215,6 @@ class ImageService::Impl::Pull {
     }
     message("Writing manifest to image destination");
     message("Storing signatures");
-    impl_.emit("pull", loaded.id, name);
     message("Digest: " + top.digest.str());
     message(std::string(up_to_date ? "Status: Image is up to date for " : "Status: Downloaded newer image for ") +
             named.familiar());

@@ -79,10 +79,26 @@ std::size_t ImageService::Impl::usage_of(const std::string& id) const {
   return usage ? usage(id) : 0;
 }
 
-void ImageService::Impl::emit(const char* action, const std::string& id, const std::string& name) const {
+namespace {
+Event image_event(const char* action, const std::string& id, const std::string& name) {
   Event e{.type = "image", .action = action, .id = id, .name = name, .time_ns = now_ns()};
   if (!name.empty()) e.attributes["name"] = name;
-  events.publish(std::move(e));
+  return e;
+}
+}  // namespace
+
+void ImageService::Impl::emit(const char* action, const std::string& id, const std::string& name) const {
+  events.publish(image_event(action, id, name));
+}
+
+void ImageService::Impl::record(store::Db& db, std::vector<Event>& out, const char* action, const std::string& id,
+                                const std::string& name) const {
+  out.push_back(image_event(action, id, name));
+  events.record(db, out.back());
+}
+
+void ImageService::Impl::announce(const std::vector<Event>& committed) const {
+  for (const auto& e : committed) events.announce(e);
 }
 
 ImageService::ImageService(const Config& config, store::Store& store, events::EventSink& events)
@@ -149,8 +165,12 @@ void ImageService::tag(std::string_view name, std::string_view repo, std::string
   std::string full = normalize_new_name(text, policy);
   std::lock_guard lock(impl_->write_mutex);
   auto img = impl_->resolve(name, policy).image;
-  impl_->images.mutate([&](ImageDraft& d) { d.add_name(full, img->id, now_ns()); });
-  impl_->emit("tag", img->id, full);
+  std::vector<Event> done;
+  impl_->images.mutate([&](ImageDraft& d) {
+    d.add_name(full, img->id, now_ns());
+    impl_->record(d.db(), done, "tag", img->id, full);
+  });
+  impl_->announce(done);
 }
 
 void ImageService::untag(std::string_view name, std::string_view repo, std::string_view tag, ShortNamePolicy policy) {
@@ -179,10 +199,14 @@ void ImageService::untag(std::string_view name, std::string_view repo, std::stri
     }
     if (drop.empty()) fail(Errc::not_found, "tag not known", text);
   }
+  std::vector<Event> done;
   impl_->images.mutate([&](ImageDraft& d) {
-    for (const auto& n : drop) d.remove_name(n);
+    for (const auto& n : drop) {
+      d.remove_name(n);
+      impl_->record(d.db(), done, "untag", img->id, n);
+    }
   });
-  for (const auto& n : drop) impl_->emit("untag", img->id, n);
+  impl_->announce(done);
 }
 
 ImageDiskUsage ImageService::disk_usage() const {

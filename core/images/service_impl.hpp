@@ -33,6 +33,10 @@ struct NewImage {
   std::string manifest_media_type;
   std::vector<NewLayer> layers;
   std::vector<std::string> names;  // full normalised names to point at it
+  // The event the commit reports ("import", "load", "pull"; none when empty) with this name attribute: journaled in
+  // the commit's transaction and announced after it.
+  std::string event;
+  std::string event_name;
 };
 
 // Blobs an operation still needs (an image being loaded or saved): blob GC leaves them alone.
@@ -73,6 +77,11 @@ struct ImageService::Impl {
   ResolvedImage resolve(std::string_view name, ShortNamePolicy policy) const;
   std::size_t usage_of(const std::string& id) const;
   void emit(const char* action, const std::string& id, const std::string& name) const;
+  // For a change made in a mutate(): journals the event in that transaction (DESIGN §7) and keeps it in `out` for
+  // announce() once the mutate has committed.
+  void record(store::Db& db, std::vector<Event>& out, const char* action, const std::string& id,
+              const std::string& name) const;
+  void announce(const std::vector<Event>& committed) const;
 
   // Extracts the layers the store lacks, then commits the image (or, when its ID exists, only the names) in one
   // transaction. Names held by other images move. Returns the ID and the names given.

@@ -54,16 +54,23 @@ void ImageService::Impl::discard_blobs(PinGuard& guard) {
 void ImageService::Impl::delete_images(const std::vector<std::shared_ptr<const Image>>& victims,
                                        ImageRemoveReport& report) {
   std::vector<LayerRow> gone;
-  std::vector<std::pair<std::string, std::vector<std::string>>> untagged;  // id → names, for events
+  std::vector<std::pair<std::string, std::vector<std::string>>> untagged;  // id → names, for the report
+  std::vector<Event> done;
   images.mutate([&](ImageDraft& d) {
+    done.clear();  // a retried transaction records again
     for (const auto& img : victims) {
       auto names = d.index().names_of.at(img->id);
-      for (const auto& n : names) d.remove_name(n);
+      for (const auto& n : names) {
+        d.remove_name(n);
+        record(d.db(), done, "untag", img->id, n);
+      }
       untagged.emplace_back(img->id, names);
       d.remove_image(img->id);
+      record(d.db(), done, "remove", img->id, names.empty() ? "" : names.front());
     }
     gone = layers.delete_unreferenced(d.db());
   });
+  announce(done);
   std::vector<std::uint64_t> dirs;
   for (const auto& l : gone) {
     dirs.push_back(l.dir_id);
@@ -74,13 +81,9 @@ void ImageService::Impl::delete_images(const std::vector<std::shared_ptr<const I
   for (const auto& img : victims) candidates.merge(blobs_of(*img));
   collect_blobs(candidates);
   for (const auto& [id, names] : untagged) {
-    for (const auto& n : names) {
-      // Digest names are not tags: docker reports them untagged too.
-      report.untagged.push_back(n);
-      emit("untag", id, n);
-    }
+    // Digest names are not tags: docker reports them untagged too.
+    for (const auto& n : names) report.untagged.push_back(n);
     report.deleted.push_back(id);
-    emit("remove", id, names.empty() ? "" : names.front());
   }
 }
 
@@ -104,13 +107,15 @@ ImageRemoveReport ImageService::remove(std::string_view name, const RemoveImageO
         if (repository_of_name(n) == repo) drop.push_back(n);
     }
     if (drop.size() < names.size() || (used > 0 && opts.force)) {
+      std::vector<Event> done;
       impl_->images.mutate([&](ImageDraft& d) {
-        for (const auto& n : drop) d.remove_name(n);
+        for (const auto& n : drop) {
+          d.remove_name(n);
+          impl_->record(d.db(), done, "untag", img->id, n);
+        }
       });
-      for (const auto& n : drop) {
-        report.untagged.push_back(n);
-        impl_->emit("untag", img->id, n);
-      }
+      impl_->announce(done);
+      for (const auto& n : drop) report.untagged.push_back(n);
       return report;
     }
     if (used > 0) {

@@ -67,8 +67,10 @@ LoadedImage ImageService::Impl::commit(const NewImage& in, const std::function<v
     std::lock_guard lock(write_mutex);
     std::vector<std::uint64_t> fresh;
     std::vector<std::string> moved_from;
+    std::vector<Event> done;
     try {
       images.mutate([&](ImageDraft& d) {
+        done.clear();
         if (!d.find(id)) {
           Image img;
           img.id = id;
@@ -103,6 +105,7 @@ LoadedImage ImageService::Impl::commit(const NewImage& in, const std::function<v
         for (const auto& n : in.names) {
           if (auto prev = d.add_name(n, id, now)) moved_from.push_back(*prev);
         }
+        if (!in.event.empty()) record(d.db(), done, in.event.c_str(), id, in.event_name);
       });
     } catch (const LayerVanished&) {
       layers.remove_dirs(fresh);
@@ -112,6 +115,7 @@ LoadedImage ImageService::Impl::commit(const NewImage& in, const std::function<v
       layers.remove_dirs(fresh);
       throw;
     }
+    announce(done);
     return LoadedImage{.id = id, .names = in.names};
   }
 }
@@ -143,7 +147,9 @@ LoadedImage ImageService::import(int fd, const ImportOptions& opts) {
   NewImage image{.config_json = config_json,
                  .layers = {NewLayer{
                      .diff_id = diff_id, .blob_digest = diff_id, .media_type = kPlainLayer, .blob_size = layer.size}},
-                 .names = names};
+                 .names = names,
+                 .event = "import",
+                 .event_name = names.empty() ? "" : names.front()};
   LoadedImage loaded;
   try {
     loaded = impl_->commit(image);
@@ -151,7 +157,6 @@ LoadedImage ImageService::import(int fd, const ImportOptions& opts) {
     discard();
     throw;
   }
-  impl_->emit("import", loaded.id, names.empty() ? "" : names.front());
   return loaded;
 }
 
@@ -193,6 +198,8 @@ std::vector<LoadedImage> ImageService::load(int fd, const LoadProgress& progress
         // An OCI ref name that is only a tag, or holds a digest, names nothing we can store.
       }
     }
+    image.event = "load";
+    image.event_name = image.names.empty() ? "" : image.names.front();
     todo.push_back(std::move(image));
   }
   // Every blob of the archive stays pinned until its image is committed; a failure drops the ones no image uses.
@@ -206,7 +213,6 @@ std::vector<LoadedImage> ImageService::load(int fd, const LoadProgress& progress
       impl_->discard_blobs(pin);
       throw;
     }
-    impl_->emit("load", loaded.id, loaded.names.empty() ? "" : loaded.names.front());
     if (progress) progress(loaded);
     out.push_back(std::move(loaded));
   }
