@@ -219,7 +219,6 @@ TEST_CASE("podman --remote run --uidmap/--gidmap", "[integration][userns]") {
 
   // docker has no per-container mappings (its CLI refuses `--userns private` itself): a raw request gets a 400.
   t(d.api(), "POST", "/containers/create",
-    R"({"Image":"busybox","Cmd":["true"],"HostConfig":{"UsernsMode":"private"}})", 400,
-    {{".message", "~UsernsMode"}});
+    R"({"Image":"busybox","Cmd":["true"],"HostConfig":{"UsernsMode":"private"}})", 400, {{".message", "~UsernsMode"}});
   CHECK(d.docker({"ps", "-aq"}).out.empty());
 }

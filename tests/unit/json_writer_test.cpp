@@ -1,9 +1,9 @@
 // JsonWriter must write what nlohmann's dump() would, byte for byte: the listing's golden tests parse its output,
 // but clients read the text.
+#include "server/http/json_writer.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-
-#include "server/http/json_writer.hpp"
 
 using berth::http::JsonWriter;
 using json = nlohmann::json;
