@@ -129,7 +129,7 @@ TEST_CASE("a running container: conflicts, pause, stop escalation to SIGKILL, ki
   CHECK(fx.wait(id) == 137);
 }
 
-TEST_CASE("stop signals a process that handles TERM; restart runs it again", "[containers]") {
+TEST_CASE("stop signals a process that handles TERM, restart runs it again", "[containers]") {
   ContainerFixture fx;
   auto id = fx.create({"sh", "-c", "trap 'echo bye; exit 0' TERM; echo up; while true; do sleep 0.1; done"});
   fx.svc().start(id);
@@ -163,7 +163,7 @@ TEST_CASE("restart policy on-failure:2 runs a failing container three times", "[
   CHECK(fx.logs(id) == "run\nrun\nrun\n");
 }
 
-TEST_CASE("auto-remove: the container is gone once it exits; wait for removed gets its code", "[containers]") {
+TEST_CASE("auto-remove: the container is gone once it exits, wait for removed gets its code", "[containers]") {
   ContainerFixture fx;
   ContainerSpec spec;
   spec.auto_remove = true;
@@ -173,7 +173,7 @@ TEST_CASE("auto-remove: the container is gone once it exits; wait for removed ge
   CHECK_FALSE(fx.svc().exists(id));
 }
 
-TEST_CASE("containers keep running across a service restart; an exit while it was down is picked up", "[containers]") {
+TEST_CASE("containers keep running across a service restart, an exit while it was down is picked up", "[containers]") {
   ContainerFixture fx;
   auto id = fx.create({"sleep", "100"});
   fx.svc().start(id);
@@ -197,7 +197,7 @@ TEST_CASE("containers keep running across a service restart; an exit while it wa
   CHECK_FALSE(mounted(d.paths.merged));
 }
 
-TEST_CASE("init prepares without starting; start runs it; an initialized container survives a restart",
+TEST_CASE("init prepares without starting, start runs it, an initialized container survives a restart",
           "[containers]") {
   ContainerFixture fx;
   auto id = fx.create({"sh", "-c", "echo ran; exit 4"});
@@ -227,7 +227,7 @@ TEST_CASE("init prepares without starting; start runs it; an initialized contain
   CHECK_FALSE(std::filesystem::exists(paths.netns));
 }
 
-TEST_CASE("a restart takes the code conmon persisted when the exit file is gone; sync keeps a live one",
+TEST_CASE("a restart takes the code conmon persisted when the exit file is gone, sync keeps a live one",
           "[containers]") {
   ContainerFixture fx;
   auto id = fx.create({"sleep", "100"});
@@ -252,7 +252,7 @@ TEST_CASE("a restart takes the code conmon persisted when the exit file is gone;
   CHECK(c->state.exit_code == 137);
 }
 
-TEST_CASE("a docker Binds host path that is missing is made a directory; a Mounts bind's is a 400", "[containers]") {
+TEST_CASE("a docker Binds host path that is missing is made a directory, a Mounts bind's is a 400", "[containers]") {
   ContainerFixture fx;
   std::string fresh = fx.config.root + "/made-by-binds/sub";
   ContainerSpec binds;
@@ -268,7 +268,7 @@ TEST_CASE("a docker Binds host path that is missing is made a directory; a Mount
   fx.svc().remove(id, {});
 }
 
-TEST_CASE("bad input: unknown image, bad names, missing executable, bad mounts; nothing left behind", "[containers]") {
+TEST_CASE("bad input: unknown image, bad names, missing executable, bad mounts, nothing left behind", "[containers]") {
   ContainerFixture fx;
   CHECK(code_of([&] { fx.create({"true"}, ContainerSpec{.image = "nosuchimage"}); }) == Errc::not_found);
   CHECK(code_of([&] { fx.create({"true"}, ContainerSpec{.name = "bad name!"}); }) == Errc::invalid_argument);

@@ -241,7 +241,7 @@ TEST_CASE("conmon + runc: a missing executable is the user's error and leaves no
   CHECK(fs::is_empty(box.tmp.sub("runc")));
 }
 
-TEST_CASE("runc: removing an unknown container is not an error; its state is absent", "[drivers]") {
+TEST_CASE("runc: removing an unknown container is not an error, its state is absent", "[drivers]") {
   TempDir tmp("bdrv");
   berth::core::drivers::Runc runc("/usr/sbin/runc", tmp.sub("runc"));
   std::string id = berth::test::random_hex_id();

@@ -186,7 +186,7 @@ TEST_CASE("pull skips layers another image already brought", "[pull]") {
   CHECK(one.layer_digests[0] == two.layer_digests[0]);
 }
 
-TEST_CASE("pull from a list picks the platform; by digest records repo@digest", "[pull]") {
+TEST_CASE("pull from a list picks the platform, by digest records repo@digest", "[pull]") {
   TestRegistry reg;
   auto pushed = reg.push_image("library/multi", "1", {.oci = true, .index = true});
   ImageFixture fx;
@@ -281,7 +281,7 @@ TEST_CASE("failed pulls leave no image and no blobs", "[pull]") {
   CHECK(blob_count(fx) == before);
 }
 
-TEST_CASE("push uploads gzipped layers, then skips them; the image pulls back the same", "[push]") {
+TEST_CASE("push uploads gzipped layers, then skips them, the image pulls back the same", "[push]") {
   TestRegistry reg;
   ImageFixture fx;
   berth::core::sys::CancelToken cancel;
@@ -361,7 +361,7 @@ TEST_CASE("credentials: pull and login with Basic auth", "[pull]") {
         Errc::unauthorized);
 }
 
-TEST_CASE("podman short names try each search registry in order; all tags pulls every tag", "[pull]") {
+TEST_CASE("podman short names try each search registry in order, all tags pulls every tag", "[pull]") {
   TestRegistry reg;
   auto latest = reg.push_image("short", "latest", {.layers = 1});
   auto two = reg.push_image("short", "two", {.layers = 2});

@@ -213,7 +213,7 @@ TEST_CASE("docker tag and rmi untag first and delete the last name", "[integrati
   CHECK(gone.err.find("No such image") != std::string::npos);
 }
 
-TEST_CASE("docker save, rmi and load keep the image ID; two images share one archive",
+TEST_CASE("docker save, rmi and load keep the image ID, two images share one archive",
           "[integration][images][docker]") {
   Berthd d;
   TempDir tmp;

@@ -91,7 +91,7 @@ TEST_CASE("manifest endpoints: v3 and v4 create, modify, inspect, exists, push, 
   t(d, "DELETE", "/v4.0.0/libpod/manifests/" + xyz, 404);
 }
 
-TEST_CASE("podman --remote manifest create, add, inspect, push, rm; pull picks the host's image", "[manifests]") {
+TEST_CASE("podman --remote manifest create, add, inspect, push, rm, pull picks the host's image", "[manifests]") {
   Berthd d;
   TestRegistry reg;
   auto amd = import_image(d, "amd", "localhost/img-amd:latest");

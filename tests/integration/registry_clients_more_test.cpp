@@ -113,7 +113,7 @@ TEST_CASE("docker pull errors: unknown repository, corrupt blob leaves nothing b
   check_still_serves(d);
 }
 
-TEST_CASE("docker pull from a registry that never answers times out; berthd keeps serving",
+TEST_CASE("docker pull from a registry that never answers times out, berthd keeps serving",
           "[integration][registry-cli]") {
   HangingServer hang;
   TempDir tmp;
@@ -129,7 +129,7 @@ TEST_CASE("docker pull from a registry that never answers times out; berthd keep
   check_still_serves(d);
 }
 
-TEST_CASE("a client hanging up mid-pull cancels it; the next pull works", "[integration][registry-cli]") {
+TEST_CASE("a client hanging up mid-pull cancels it, the next pull works", "[integration][registry-cli]") {
   HangingServer hang;
   TestRegistry reg;
   auto pushed = reg.push_image("test/busybox", "1");

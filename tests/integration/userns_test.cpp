@@ -111,7 +111,7 @@ TEST_CASE("a container with --uidmap runs as the mapped root on a chowned copy o
   CHECK_FALSE(std::filesystem::exists(dir));
 }
 
-TEST_CASE("containers with the same mapping share one copy; the last removal drops it", "[integration][userns]") {
+TEST_CASE("containers with the same mapping share one copy, the last removal drops it", "[integration][userns]") {
   ContainerFixture fx;
   searchable(fx.dir.path());
   auto a = fx.create({"sh", "-c", "id -u"}, mapped());
@@ -165,7 +165,7 @@ TEST_CASE("bad mappings are refused at create with invalid_argument", "[integrat
   CHECK(fx.svc().list({.all = true}).empty());
 }
 
-TEST_CASE("--userns=auto takes free ranges from the subuid file, and says when it has none", "[integration][userns]") {
+TEST_CASE("userns=auto takes free ranges from the subuid file, and says when it has none", "[integration][userns]") {
   ContainerFixture fx;
   searchable(fx.dir.path());
   berth::test::TempDir ids;

@@ -347,7 +347,7 @@ TEST_CASE("Binds and Tmpfs values get podman's completed mount options", "[compa
         "v:/d:rw,rprivate,nosuid,nodev,rbind");
 }
 
-TEST_CASE("Binds mark their host path to be made when missing; Mounts binds do not", "[compat-containers]") {
+TEST_CASE("Binds mark their host path to be made when missing, Mounts binds do not", "[compat-containers]") {
   auto spec = parse(R"({"Image":"b","HostConfig":{"Binds":["/tmp/nope:/t1","vol:/t2"],
       "Mounts":[{"Type":"bind","Source":"/tmp/nope2","Target":"/t3"}]}})");
   CHECK(mount_at(spec, "/t1")->create_source);

@@ -168,7 +168,7 @@ TEST_CASE("docker and podman short names resolve differently", "[image]") {
   CHECK(f.svc().inspect("foo", kDocker)->id == hub.id);
 }
 
-TEST_CASE("tag moves a name between images; untag removes names", "[image]") {
+TEST_CASE("tag moves a name between images, untag removes names", "[image]") {
   ImageFixture f;
   auto a = f.import_file("a", "a");
   auto b = f.import_file("b", "b");
@@ -405,7 +405,7 @@ TEST_CASE("save then load round-trips an image with its names and layer", "[imag
   CHECK(count_entries(f.root() + "/layers") == 1);
 }
 
-TEST_CASE("load keeps only the blobs its images use; a failed load and a restart leave none behind", "[image]") {
+TEST_CASE("load keeps only the blobs its images use, a failed load and a restart leave none behind", "[image]") {
   ImageFixture f;
   auto img = f.import(make_image_tar({{"etc/", "", AE_IFDIR}, {"etc/os", "berth\n"}}), {.reference = "gc:1"});
   std::string blobs = f.root() + "/blobs/sha256";

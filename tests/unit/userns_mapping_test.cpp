@@ -98,7 +98,7 @@ TEST_CASE("subuid files and free ranges", "[userns]") {
   CHECK_FALSE(ctr::find_free_range(r, {{0, 200000, 65536}, {0, 900000, 1}}, 65536));
 }
 
-TEST_CASE("--userns=auto takes a free block of the containers ranges, or says what is missing", "[userns]") {
+TEST_CASE("userns=auto takes a free block of the containers ranges, or says what is missing", "[userns]") {
   berth::test::TempDir dir;
   core::Config config;
   config.subuid_file = dir.write("subuid", "containers:300000:131072\n");
@@ -191,7 +191,7 @@ TEST_CASE("config.json of a container with mappings: a user namespace, its maps,
   for (const auto& ns : pdoc["linux"]["namespaces"]) CHECK(ns["type"] != "user");
 }
 
-TEST_CASE("stored specs keep their mappings; rows from before them load without", "[userns]") {
+TEST_CASE("stored specs keep their mappings, rows from before them load without", "[userns]") {
   auto s = with_maps({{0, 100000, 65536}}, {{0, 200000, 1000}});
   s.userns = "auto";
   s.userns_auto_size = 1000;
