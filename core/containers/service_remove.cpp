@@ -13,6 +13,7 @@
 #include "core/drivers/netns.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/sys/process.hpp"
 #include "core/time.hpp"
 
 namespace berth::core::containers {
@@ -132,8 +133,7 @@ bool ContainerService::Impl::settle_runtime(const Container& c) {
   }
   // Exited, but its conmon is still alive: conmon is about to write the code and the exit watcher will see it.
   // (Only while runc still knows it: after a reboot the pid may be anyone's.)
-  if (rs && !std::filesystem::exists(p.exit_file) && c.state.conmon_pid > 0 && ::kill(c.state.conmon_pid, 0) == 0)
-    return true;
+  if (rs && !std::filesystem::exists(p.exit_file) && sys::process_alive(c.state.conmon_pid)) return true;
   // It exited unseen: the same path as a live exit (conmon left the code behind).
   if (!std::filesystem::exists(p.exit_file) && !std::filesystem::exists(p.persist + "/exit")) {
     std::ofstream(p.exit_file) << -1;  // conmon died too: the code is unknown

@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <utility>
 
 #include "core/error.hpp"
@@ -332,6 +334,16 @@ ProcessResult run(const std::vector<std::string>& argv, const SpawnOptions& opts
   in.write.reset();  // a child still reading stdin would otherwise never exit
   result.exit_code = wait_exit_code(pid);
   return result;
+}
+
+bool process_alive(int pid) {
+  if (pid <= 0) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto paren = stat.rfind(')');  // the command name may hold spaces and parentheses
+  if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
+  char state = stat[paren + 2];
+  return state != 'Z' && state != 'X';
 }
 
 }  // namespace berth::core::sys

@@ -47,4 +47,8 @@ int spawn_detached(const std::vector<std::string>& argv, const DetachedOptions& 
 // left unreaped) or it is not our child.
 std::optional<int> wait_exit(int pid, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
+// Whether pid names a live process: it exists and is not a zombie (kill(pid, 0) also succeeds for a zombie
+// nobody has reaped yet, e.g. under a subreaper).
+bool process_alive(int pid);
+
 }  // namespace berth::core::sys

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/sys/process.hpp"
 #include "tests/integration/container_fixtures.hpp"
 #include "tests/support/error_of.hpp"
 
@@ -243,7 +244,8 @@ TEST_CASE("a restart takes the code conmon persisted when the exit file is gone,
   for (int i = 0; i < 200 && !std::filesystem::exists(exit_file); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   REQUIRE(std::filesystem::exists(exit_file));
-  for (int i = 0; i < 200 && ::kill(conmon, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 200 && berth::core::sys::process_alive(conmon); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   std::filesystem::remove(exit_file);  // only runc's state and the persisted code tell now
   fx.open();
   fx.svc().sync();
