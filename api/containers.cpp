@@ -149,6 +149,8 @@ void add_container_routes(http::Router& router) {
   router.post("/libpod/containers/{name}/rename", on_engine<rename>);
   router.get("/libpod/containers/{name}/top", on_engine<top>);
   router.get("/libpod/containers/{name}/logs", on_engine<logs>);
+  router.post("/libpod/containers/{name}/attach", on_engine<attach>);
+  router.post("/libpod/containers/{name}/resize", on_engine<resize>);
   router.del("/libpod/containers/{name}", on_engine<remove>);
 }
 

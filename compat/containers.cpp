@@ -128,6 +128,8 @@ void add_container_routes(http::Router& router) {
   router.post("/containers/{name}/rename", on_engine<rename>);
   router.get("/containers/{name}/top", on_engine<top>);
   router.get("/containers/{name}/logs", on_engine<logs>);
+  router.post("/containers/{name}/attach", on_engine<attach>);
+  router.post("/containers/{name}/resize", on_engine<resize>);
   router.del("/containers/{name}", on_engine<remove>);
 }
 

@@ -26,6 +26,8 @@ http::Reply prune(const http::Request& req, ContainerService& containers);
 http::Reply top(const http::Request& req, ContainerService& containers);  // containers_streams.cpp
 http::Reply wait(const http::Request& req, ContainerService& containers);
 http::Reply logs(const http::Request& req, ContainerService& containers);
+http::Reply attach(const http::Request& req, ContainerService& containers);  // containers_attach.cpp
+http::Reply resize(const http::Request& req, ContainerService& containers);
 }  // namespace container_handlers
 
 // Registers the routes above; each handler is handed engine.containers.

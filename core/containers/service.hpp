@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/config/config.hpp"
+#include "core/containers/attach.hpp"
 #include "core/containers/layout.hpp"
 #include "core/containers/logs.hpp"
 #include "core/events/sink.hpp"
@@ -152,6 +153,12 @@ class ContainerService {
   // Blocks nothing: the source yields one WaitResult when the condition holds (at once if it already does).
   std::unique_ptr<streams::Source<WaitResult>> wait(std::string_view ref, const std::vector<std::string>& conditions);
   ContainerLogs logs(std::string_view ref, const LogOptions& opts);
+  // Connects to the container's stdio (service_attach.cpp). A created or exited container is initialized first, so
+  // the socket exists and a later start keeps output from the first byte (docker: create, attach, wait, start).
+  // Paused or being removed → conflict; bad detach keys → invalid_argument.
+  std::unique_ptr<streams::Duplex> attach(std::string_view ref, const AttachOptions& opts);
+  // The TTY size through conmon's ctl fifo; not initialized or running → conflict.
+  void resize(std::string_view ref, int height, int width);
   // ps_args: "" → "-ef"-like default columns (UID PID PPID C STIME TTY TIME CMD).
   TopResult top(std::string_view ref, const std::string& ps_args) const;
   PruneReport prune(const Filters& filters);
