@@ -224,7 +224,19 @@ void ContainerService::start(std::string_view ref) {
   if (c->state.status == ContainerStatus::removing) fail(Errc::conflict, "container " + c->id + " is being removed");
   Container next = *c;
   next.state.stopped_by_user = false;
-  impl_->start_locked(next);
+  try {
+    impl_->start_locked(next);
+  } catch (const Error&) {
+    // docker removes an --rm container whose start failed; left behind, a waiter for "removed" would wait forever.
+    if (c->spec.auto_remove) {
+      try {
+        impl_->remove_locked(*impl_->resolve(c->id));
+      } catch (const std::exception& e) {
+        log::warn("auto-remove of " + c->id + " after a failed start: " + e.what());
+      }
+    }
+    throw;
+  }
 }
 
 StopResult ContainerService::stop(std::string_view ref, const StopOptions& opts) {

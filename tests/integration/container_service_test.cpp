@@ -228,6 +228,15 @@ TEST_CASE("init prepares without starting, start runs it, an initialized contain
   CHECK_FALSE(std::filesystem::exists(paths.netns));
 }
 
+TEST_CASE("an auto-remove container whose start fails is removed, and says why", "[containers]") {
+  ContainerFixture fx;
+  ContainerSpec spec;
+  spec.auto_remove = true;
+  auto id = fx.create({"/nonexistent"}, spec);
+  CHECK(code_of([&] { fx.svc().start(id); }) == Errc::invalid_argument);
+  CHECK_FALSE(fx.svc().exists(id));
+}
+
 TEST_CASE("a restart takes the code conmon persisted when the exit file is gone, sync keeps a live one",
           "[containers]") {
   ContainerFixture fx;
