@@ -172,7 +172,7 @@ TEST_CASE("attach and resize answer plain errors before any hijack, resize reach
   out_of(d, {"rm", "-f", "tty"});
 }
 
-TEST_CASE("attach before start carries stdin and output; logs replay; detach keys leave it running",
+TEST_CASE("attach before start carries stdin and output, logs replay, detach keys leave it running",
           "[integration][attach]") {
   Berthd d;
   TempDir tmp;
