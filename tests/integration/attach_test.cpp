@@ -209,6 +209,8 @@ TEST_CASE("attach before start carries stdin and output, logs replay, detach key
     a.half_close();
     CHECK(a.closed());
   }
+  // The stream can end a moment before the exit is recorded: wait for it as a client would.
+  CHECK(out_of(d, {"wait", "cat"}) == "0");
   CHECK(out_of(d, {"inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "cat"}) == "exited 0");
 
   // A TTY: raw output, and docker's key syntax for custom detach keys, which end the attach but not the shell.
