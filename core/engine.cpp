@@ -12,7 +12,8 @@ Engine::Engine(Config cfg)
       system(config, store),
       runc(config.tools.runc, config.runroot + "/runc"),
       conmon(config.tools.conmon, config.tools.runc, config.runroot + "/runc"),
-      containers(config, store, event_sink, images, containers::Drivers{runc, conmon, mounter}) {
+      containers(config, store, event_sink, images, containers::Drivers{runc, conmon, mounter}),
+      exec(config, store, event_sink, containers, conmon) {
   system.set_counts_provider([this] {
     ObjectCounts counts;
     counts.images = static_cast<int>(images.count());

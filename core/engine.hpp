@@ -9,6 +9,7 @@
 #include "core/drivers/mounter.hpp"
 #include "core/drivers/oci_runtime.hpp"
 #include "core/events/bus.hpp"
+#include "core/exec/service.hpp"
 #include "core/images/service.hpp"
 #include "core/manifests/service.hpp"
 #include "core/store/store.hpp"
@@ -33,6 +34,8 @@ struct Engine {
   drivers::OverlayMounter mounter;
   // Declared after images: it registers itself as their usage provider and is destroyed first.
   containers::ContainerService containers;
+  // Exec sessions run in containers; destroyed before them.
+  exec::ExecService exec;
 };
 
 }  // namespace berth::core

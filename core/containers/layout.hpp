@@ -34,6 +34,9 @@ class Layout {
   std::string runc_root() const { return runroot_ + "/runc"; }
   std::string bundles_dir() const { return runroot_ + "/ctr"; }
   std::string netns_dir() const { return runroot_ + "/netns"; }
+  // $RUN/exec/<session>: an exec session's conmon dir (attach, ctl, pid files, exits/, persist/, process.json).
+  std::string execs_dir() const { return runroot_ + "/exec"; }
+  std::string exec_dir(const std::string& session) const { return execs_dir() + "/" + session; }
 
  private:
   std::string root_;

@@ -82,6 +82,7 @@ struct ContainerDetails {
   std::vector<std::string> image_entrypoint;
   std::int64_t size_rw = -1;  // with size=true
   std::int64_t size_root_fs = -1;
+  std::vector<std::string> exec_ids;  // its exec sessions, oldest first (ExecIDs)
 };
 
 struct ListedContainer {

@@ -1,20 +1,15 @@
 // Conmon::create: spawn conmon for a container and complete the sync/start handshake (PRIMITIVES.md §2).
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <optional>
 #include <utility>
 
+#include "core/drivers/conmon_pipes.hpp"
 #include "core/drivers/monitor.hpp"
 #include "core/drivers/runc_errors.hpp"
 #include "core/error.hpp"
@@ -24,25 +19,15 @@
 namespace berth::core::drivers {
 namespace {
 
+using conmon_pipes::read_pid_file;
+using conmon_pipes::SocketPair;
+
 // `runc create` takes ~20 ms; a conmon that says nothing for this long is stuck and must not hold a worker.
 constexpr std::chrono::seconds kSyncTimeout{30};
 // The first conmon process exits right after it forks the monitor.
 constexpr std::chrono::seconds kFirstExitTimeout{10};
 constexpr int kSyncFd = 3;
 constexpr int kStartFd = 4;
-
-struct SocketPair {
-  sys::Fd ours;
-  sys::Fd child;
-};
-
-SocketPair seqpacket_pair() {
-  int fds[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
-    fail(Errc::internal, std::strerror(errno), "conmon: socketpair");
-  }
-  return {sys::Fd(fds[0]), sys::Fd(fds[1])};
-}
 
 std::vector<std::string> conmon_argv(const std::string& conmon, const std::string& runtime,
                                      const std::string& runtime_root, const LaunchSpec& spec) {
@@ -81,33 +66,6 @@ std::vector<std::string> conmon_argv(const std::string& conmon, const std::strin
   return argv;
 }
 
-int read_pid_file(const std::string& path) {
-  std::ifstream in(path);
-  int pid = 0;
-  if (in >> pid && pid > 0) return pid;
-  return 0;
-}
-
-// One packet from the sync pipe, waiting at most kSyncTimeout. Empty on EOF (conmon died without a word).
-std::optional<std::string> read_sync(int fd) {
-  pollfd p{fd, POLLIN, 0};
-  auto deadline = std::chrono::steady_clock::now() + kSyncTimeout;
-  for (;;) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    int ready = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return std::nullopt;
-    break;
-  }
-  char buf[8192];
-  ssize_t n;
-  do {
-    n = ::recv(fd, buf, sizeof buf, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n <= 0) return std::string();
-  return std::string(buf, static_cast<size_t>(n));
-}
-
 }  // namespace
 
 Conmon::Conmon(std::string conmon, std::string runtime, std::string runtime_root)
@@ -118,8 +76,8 @@ Launched Conmon::create(const LaunchSpec& spec) {
   if (spec.bundle.size() + sizeof("/attach") > sizeof(sockaddr_un{}.sun_path)) {
     fail(Errc::internal, "bundle path too long for the attach socket: " + spec.bundle, "conmon " + spec.id);
   }
-  SocketPair sync = seqpacket_pair();
-  SocketPair start = seqpacket_pair();
+  SocketPair sync = conmon_pipes::seqpacket_pair();
+  SocketPair start = conmon_pipes::seqpacket_pair();
 
   sys::DetachedOptions opts;
   opts.env = {"_OCI_SYNCPIPE=" + std::to_string(kSyncFd), "_OCI_STARTPIPE=" + std::to_string(kStartFd),
@@ -137,13 +95,8 @@ Launched Conmon::create(const LaunchSpec& spec) {
     sys::run({runtime_, "--root", runtime_root_, "delete", "--force", spec.id}, {.timeout = std::chrono::seconds(30)});
   };
 
-  char go = 0;
-  ssize_t wrote;
-  do {
-    wrote = ::send(start.ours.get(), &go, 1, MSG_NOSIGNAL);
-  } while (wrote < 0 && errno == EINTR);
   // conmon blocks on the start pipe before forking; without the byte it never runs runc.
-  if (wrote != 1) {
+  if (!conmon_pipes::send_start_byte(start.ours.get())) {
     int err = errno;
     ::kill(first, SIGKILL);
     sys::wait_exit(first);
@@ -157,7 +110,7 @@ Launched Conmon::create(const LaunchSpec& spec) {
     fail(Errc::internal, "conmon did not daemonize", "conmon " + spec.id);
   }
 
-  auto packet = read_sync(sync.ours.get());
+  auto packet = conmon_pipes::read_packet(sync.ours.get(), kSyncTimeout);
   if (!packet) {
     cleanup();
     fail(Errc::internal, "timed out waiting for conmon", "conmon " + spec.id);
@@ -166,22 +119,19 @@ Launched Conmon::create(const LaunchSpec& spec) {
     cleanup();
     fail(Errc::internal, "conmon exited without reporting the container's pid", "conmon " + spec.id);
   }
-  auto doc = nlohmann::json::parse(*packet, nullptr, false);
-  if (!doc.is_object() || !doc.contains("data") || !doc["data"].is_number_integer()) {
+  auto msg = conmon_pipes::parse_message(*packet);
+  if (!msg) {
     cleanup();
     fail(Errc::internal, "unexpected message from conmon: " + *packet, "conmon " + spec.id);
   }
-  int pid = doc["data"].get<int>();
-  if (pid <= 0) {
-    std::string message = doc.value("message", "");
-    std::string msg = runc_message(message);
-    if (msg.empty()) msg = "runc create failed";
+  if (msg->data <= 0) {
+    std::string text = runc_message(msg->message);
+    if (text.empty()) text = "runc create failed";
     cleanup();
-    fail(missing_executable(msg) ? Errc::invalid_argument : Errc::internal, msg, "creating container " + spec.id);
+    fail(missing_executable(text) ? Errc::invalid_argument : Errc::internal, text, "creating container " + spec.id);
   }
-
   Launched out;
-  out.pid = pid;
+  out.pid = msg->data;
   out.conmon_pid = read_pid_file(spec.conmon_pid_file);
   if (out.conmon_pid <= 0) {
     cleanup();

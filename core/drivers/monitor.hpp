@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/sys/fd.hpp"
+
 namespace berth::core::drivers {
 
 struct LaunchSpec {
@@ -29,9 +31,37 @@ struct Launched {
   int conmon_pid = 0;  // the surviving conmon
 };
 
+// An exec session run through conmon's exec mode (PRIMITIVES.md §3): one directory per session holds conmon's
+// attach socket, ctl fifo, pid files and its own exits dir (the exit file is named after the container).
+struct ExecLaunchSpec {
+  std::string container_id;     // conmon's -c: runc exec's target
+  std::string session_id;       // conmon's -u
+  std::string exec_dir;         // conmon's -b and cwd: attach, ctl, winsz are made here
+  std::string process_json;     // the OCI process object (--exec-process-spec)
+  std::string pid_file;         // the exec'd process's host PID
+  std::string conmon_pid_file;  // the surviving conmon
+  std::string exit_dir;         // exec_dir/exits: conmon writes <container_id> there with the exit code
+  std::string persist_dir;      // exec_dir/persist: must exist
+  bool terminal = false;        // -t
+  bool stdin = false;           // -i
+  bool attach = true;           // connect to the attach socket before the process starts (no output is lost)
+};
+
+struct ExecLaunched {
+  int pid = 0;         // the process (host PID); 0 when it could not start
+  int conmon_pid = 0;  // 0 when it could not start
+  std::string error;   // runc's message when it could not start (e.g. `exec: "x": executable file not found in
+                       // $PATH`); the session then has an exit code of 126 or 127
+  sys::Fd attach;      // the connected attach socket (non-blocking), when spec.attach
+  sys::Fd sync;        // conmon's sync pipe (non-blocking): sends {"data": EXITCODE} when the process exits
+};
+
 class Monitor {
  public:
   virtual ~Monitor() = default;
+  // Starts an exec session in a running container. Returns once the process runs (or failed to start, see
+  // ExecLaunched::error). Infrastructure failures (conmon missing, timeouts) → core::Error; nothing stays behind.
+  virtual ExecLaunched exec(const ExecLaunchSpec& spec);
   // Spawns conmon, completes the sync/start handshake and returns once `runc create` has succeeded: the
   // container is then "created" (its process waits for OciRuntime::start). A runc failure → core::Error with
   // runc's message (e.g. `exec: "/bin/x": stat /bin/x: no such file or directory`, Errc::invalid_argument when
@@ -44,6 +74,7 @@ class Conmon final : public Monitor {
   // conmon: /usr/bin/conmon; runtime: /usr/sbin/runc; runtime_root: runc's --root.
   Conmon(std::string conmon, std::string runtime, std::string runtime_root);
   Launched create(const LaunchSpec& spec) override;
+  ExecLaunched exec(const ExecLaunchSpec& spec) override;  // conmon_exec.cpp
 
  private:
   std::string conmon_;

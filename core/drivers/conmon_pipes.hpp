@@ -1,0 +1,37 @@
+// What conmon's container and exec launches share: its SEQPACKET pipes, their JSON messages, its pid files
+// (PRIMITIVES.md §2-3). Internal to core/drivers.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "core/sys/fd.hpp"
+
+namespace berth::core::drivers::conmon_pipes {
+
+struct SocketPair {
+  sys::Fd ours;
+  sys::Fd child;
+};
+
+// A close-on-exec SOCK_SEQPACKET pair; the child end is mapped onto a fixed fd of conmon.
+SocketPair seqpacket_pair();
+
+// One packet, waiting at most `timeout`: nullopt on timeout, "" on EOF (conmon died without a word).
+std::optional<std::string> read_packet(int fd, std::chrono::milliseconds timeout);
+
+// conmon's {"data": N, "message": "..."}; nullopt when the packet is not that.
+struct PipeMessage {
+  int data = 0;
+  std::string message;
+};
+std::optional<PipeMessage> parse_message(const std::string& packet);
+
+// Sends the one byte conmon waits for on its start pipe; false (errno set) when conmon is gone.
+bool send_start_byte(int fd);
+
+// The positive pid a pid file holds, or 0.
+int read_pid_file(const std::string& path);
+
+}  // namespace berth::core::drivers::conmon_pipes
