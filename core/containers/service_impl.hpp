@@ -70,6 +70,8 @@ struct ContainerService::Impl {
   bool settle_runtime(const Container& c);
   void cleanup_runtime(const Container& c) noexcept;  // runc delete -f, unmount, cgroup, exit file
   void remove_locked(const Container& c);
+  // The container's exec session IDs, oldest first (rows of exec_sessions; core/exec owns them otherwise).
+  std::vector<std::string> exec_sessions_of(const std::string& id) const;
   // The exit watcher's entry (also used by reconcile): the container's process has exited.
   void on_exit(const std::string& id);
   void reconcile();

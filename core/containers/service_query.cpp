@@ -123,6 +123,7 @@ ContainerDetails ContainerService::inspect(std::string_view ref, bool size) cons
     if (ic->entrypoint) d.image_entrypoint = *ic->entrypoint;
   }
   for (const auto& [k, v] : c.spec.labels) d.labels[k] = v;
+  d.exec_ids = impl_->exec_sessions_of(c.id);
   if (size) {
     d.size_rw = upper_size(d.paths.upper);
     d.size_root_fs = d.size_rw + (image ? static_cast<std::int64_t>(image->size) : 0);

@@ -36,16 +36,28 @@ std::uint64_t dir_size(const std::string& dir) {
 
 }  // namespace
 
+std::vector<std::string> ContainerService::Impl::exec_sessions_of(const std::string& id) const {
+  return store.read([&](store::Db& db) {
+    std::vector<std::string> out;
+    auto st = db.prepare("SELECT id FROM exec_sessions WHERE container_id = ?1 ORDER BY created, rowid");
+    st->bind_text(1, id);
+    while (st->step()) out.push_back(st->column_text(0));
+    return out;
+  });
+}
+
 void ContainerService::Impl::remove_locked(const Container& c) {
   ContainerState st = c.state;
   st.status = ContainerStatus::removing;  // the intent, so a crash mid-way is finished by reconcile
   publish_state(c.id, st);
   cleanup_runtime(c);
   ContainerPaths p = layout.paths(c.id);
+  std::error_code ec;
+  // The exec sessions' conmon dirs (their processes died with the container's).
+  for (const auto& session : exec_sessions_of(c.id)) std::filesystem::remove_all(layout.exec_dir(session), ec);
   // Never delete through a still-mounted rootfs: that would reach into the image's layers.
   if (c.spec.rootfs.empty() && drivers.mounter.mounted(p.merged))
     fail(Errc::internal, "the root filesystem of " + c.id + " is still mounted", "remove");
-  std::error_code ec;
   std::filesystem::remove_all(p.dir, ec);
   if (ec) log::warn("remove " + p.dir + ": " + ec.message());
   release_idmapped_layers(config.root, c.id, c.spec);

@@ -95,7 +95,10 @@ void ContainerDraft::rename(const std::string& id, const std::string& name) {
 void ContainerDraft::remove(const std::string& id) {
   auto cur = find(id);
   if (!cur) return;
-  // ids cascades to containers, which cascades to container_state.
+  // ids cascades to containers, which cascades to container_state; the exec sessions' own ids rows go first.
+  db_.prepare("DELETE FROM ids WHERE id IN (SELECT id FROM exec_sessions WHERE container_id = ?1)")
+      ->bind_text(1, id)
+      .run();
   auto st = db_.prepare("DELETE FROM ids WHERE id = ?1");
   st->bind_text(1, id).run();
   index_.by_name.erase(cur->name);

@@ -1,8 +1,10 @@
 // conmon's pipes: socketpairs, one-packet reads with a deadline, the JSON message they carry, pid files.
 #include "core/drivers/conmon_pipes.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -65,6 +67,15 @@ int read_pid_file(const std::string& path) {
   int pid = 0;
   if (in >> pid && pid > 0) return pid;
   return 0;
+}
+
+void write_resize(const std::string& dir, int height, int width) {
+  std::string ctl = dir + "/ctl";
+  sys::Fd fd(::open(ctl.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) fail(Errc::conflict, std::strerror(errno), "resizing the terminal");
+  std::string msg = "1 " + std::to_string(height) + " " + std::to_string(width) + "\n";
+  if (::write(fd.get(), msg.data(), msg.size()) != static_cast<ssize_t>(msg.size()))
+    fail(Errc::internal, std::strerror(errno), "resizing the terminal");
 }
 
 }  // namespace berth::core::drivers::conmon_pipes

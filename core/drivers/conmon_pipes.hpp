@@ -1,5 +1,5 @@
 // What conmon's container and exec launches share: its SEQPACKET pipes, their JSON messages, its pid files
-// (PRIMITIVES.md §2-3). Internal to core/drivers.
+// (PRIMITIVES.md §2-3), and its ctl fifo. For core/drivers and the services that talk to conmon's files.
 #pragma once
 
 #include <chrono>
@@ -33,5 +33,8 @@ bool send_start_byte(int fd);
 
 // The positive pid a pid file holds, or 0.
 int read_pid_file(const std::string& path);
+
+// Asks conmon to resize the TTY through `dir`/ctl ("1 H W\n", what podman writes). No fifo → conflict.
+void write_resize(const std::string& dir, int height, int width);
 
 }  // namespace berth::core::drivers::conmon_pipes

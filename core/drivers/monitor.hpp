@@ -44,16 +44,20 @@ struct ExecLaunchSpec {
   std::string persist_dir;      // exec_dir/persist: must exist
   bool terminal = false;        // -t
   bool stdin = false;           // -i
-  bool attach = true;           // connect to the attach socket before the process starts (no output is lost)
+  bool attach = true;           // connect to the attach socket, and leave the start to the caller (ExecLaunched::start)
 };
 
+// Detached, exec() returns once the process runs (pid) or could not start (error). Attached, it returns with the
+// attach socket connected and conmon waiting for one byte on `start`; the sync pipe then says
+// {"data": PID} (or {"data": -1, "message"} when runc failed), and {"data": EXITCODE} when the process exits.
 struct ExecLaunched {
-  int pid = 0;         // the process (host PID); 0 when it could not start
-  int conmon_pid = 0;  // 0 when it could not start
-  std::string error;   // runc's message when it could not start (e.g. `exec: "x": executable file not found in
-                       // $PATH`); the session then has an exit code of 126 or 127
-  sys::Fd attach;      // the connected attach socket (non-blocking), when spec.attach
-  sys::Fd sync;        // conmon's sync pipe (non-blocking): sends {"data": EXITCODE} when the process exits
+  int pid = 0;         // detached: the process (host PID); 0 when it could not start
+  int conmon_pid = 0;  // the surviving conmon
+  std::string error;   // detached: runc's message when it could not start (e.g. `exec: "x": executable file not
+                       // found in $PATH`); the session then has an exit code of 126 or 127
+  sys::Fd attach;      // attached: the connected attach socket (non-blocking)
+  sys::Fd start;       // attached: conmon's start pipe (conmon_pipes::send_start_byte runs the process)
+  sys::Fd sync;        // conmon's sync pipe (non-blocking)
 };
 
 class Monitor {

@@ -41,15 +41,15 @@ struct ExecSession {
   std::string container_id;
   ExecConfig config;
   ExecState state = ExecState::created;
-  int pid = 0;                    // while running / after it ran
-  std::optional<int> exit_code;   // once exited
+  int pid = 0;                   // while running / after it ran
+  std::optional<int> exit_code;  // once exited
   std::int64_t created_ns = 0;
 };
 
 struct ExecStartOptions {
-  bool detach = false;        // start and return; no stream
-  std::optional<bool> tty;    // docker lets start override; nullopt → the session's
-  int height = 0;             // initial TTY size (podman's h/w on start); 0: not given
+  bool detach = false;      // start and return; no stream
+  std::optional<bool> tty;  // docker lets start override; nullopt → the session's
+  int height = 0;           // initial TTY size (podman's h/w on start); 0: not given
   int width = 0;
 };
 

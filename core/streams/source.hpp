@@ -33,6 +33,9 @@ class Duplex : public Source<Chunk> {
   virtual void close_input() = 0;
   // True when the container has a TTY: output goes out raw instead of multiplexed.
   virtual bool tty() const = 0;
+  // Called once the client has the response head. An exec's process starts only now (as podman's does): clients
+  // that read the head through a buffer and then the raw socket would lose output sent right behind it.
+  virtual void begin() {}
 };
 
 }  // namespace berth::core::streams

@@ -64,6 +64,7 @@ asio::awaitable<void> run_hijack(Stream& stream, boost::beast::flat_buffer& buff
   auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), asio::as_tuple(asio::use_awaitable));
   if (ec) co_return;
   auto& duplex = *reply.duplex;
+  duplex.begin();
   // Bytes the client sent right behind the request head are already stdin.
   if (buffer.size() > 0) {
     auto data = buffer.data();
