@@ -375,7 +375,7 @@ json container_data_json(const core::containers::ContainerDetails& d, bool size)
               {"AppArmorProfile", ""},
               {"EffectiveCaps", json::array()},
               {"BoundingCaps", json::array()},
-              {"ExecIDs", json::array()},
+              {"ExecIDs", d.exec_ids},
               {"GraphDriver", graph_driver_json(d)},
               {"Mounts", mounts_json(ctr.spec.mounts)},
               {"Dependencies", json::array()},

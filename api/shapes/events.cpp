@@ -27,6 +27,12 @@ nlohmann::json event_json(const core::Event& e) {
   attributes.erase("exitCode");
   attributes["containerExitCode"] = code.empty() ? "0" : code;
   attributes["podId"] = attribute(e, "podId");
+  // podman 4.3.1's exec and exec_died events carry the container's labels only: newExecDiedEvent's execID is
+  // overwritten with its Details (so is the engine's cmd here), and the exit code is the containerExitCode above.
+  if (e.type == "container" && (e.action == "exec" || e.action == "exec_died")) {
+    attributes.erase("execID");
+    attributes.erase("cmd");
+  }
   nlohmann::json out = nlohmann::json::object();
   // Go's omitempty on status, id, from, time and timeNano.
   if (!e.action.empty()) out["status"] = e.action;

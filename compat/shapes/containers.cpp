@@ -308,7 +308,7 @@ json container_inspect_json(const core::containers::ContainerDetails& d, bool si
               {"MountLabel", ""},
               {"ProcessLabel", ""},
               {"AppArmorProfile", ""},
-              {"ExecIDs", nullptr},
+              {"ExecIDs", d.exec_ids},  // [] when none, as podman 4.3.1 (moby sends null)
               {"HostConfig", host_config_json(ctr.spec)},
               {"GraphDriver",
                {{"Name", "overlay"},

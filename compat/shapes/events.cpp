@@ -14,11 +14,24 @@ std::string actor_id(const core::Event& e) {
   return e.id;
 }
 
-// The engine speaks podman's verbs where they differ from docker's.
+std::string attribute(const core::Event& e, const std::string& key) {
+  auto it = e.attributes.find(key);
+  return it == e.attributes.end() ? std::string() : it->second;
+}
+
+bool is_exec(const core::Event& e) { return e.type == "container" && (e.action == "exec" || e.action == "exec_died"); }
+
+// The engine speaks podman's verbs where they differ from docker's. moby's exec start is "exec_start: <cmd args>"
+// (the engine's exec events carry the command as attribute cmd), its exec exit "exec_die".
 std::string docker_action(const core::Event& e) {
   if (e.type == "image" && e.action == "remove") return "delete";
   if (e.type == "container" && e.action == "died") return "die";
   if (e.type == "container" && e.action == "remove") return "destroy";
+  if (e.type == "container" && e.action == "exec") {
+    auto command = attribute(e, "cmd");
+    return command.empty() ? "exec_start" : "exec_start: " + command;
+  }
+  if (e.type == "container" && e.action == "exec_died") return "exec_die";
   return e.action;
 }
 
@@ -37,6 +50,7 @@ std::string familiar_name(const std::string& name) {
 nlohmann::json event_json(const core::Event& e) {
   nlohmann::json attributes = nlohmann::json::object();
   for (const auto& [k, v] : e.attributes) attributes[k] = v;
+  if (is_exec(e)) attributes.erase("cmd");  // moby shows the command only in the action
   if (!e.name.empty() && !attributes.contains("name")) attributes["name"] = e.name;
   if (e.type == "image" && attributes.contains("name"))
     attributes["name"] = familiar_name(attributes["name"].get<std::string>());

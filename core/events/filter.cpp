@@ -71,7 +71,13 @@ EventPredicate exact_filter(std::string Event::*field, Values values) {
 // docker's #25798: "health_status" (and exec_*) match their "health_status: healthy" forms by prefix.
 // docker's verbs for what the engine records under podman's: a docker client filters by the words it is shown.
 bool docker_synonym(const Event& e, const std::string& v) {
-  if (e.type == "container") return (v == "die" && e.action == "died") || (v == "destroy" && e.action == "remove");
+  if (e.type == "container" && e.action == "exec") {  // moby's "exec_start: <cmd args>"
+    auto command = attribute(e, "cmd");               // the engine's exec events carry it
+    return v == "exec_start" || (!command.empty() && v == "exec_start: " + command);
+  }
+  if (e.type == "container")
+    return (v == "die" && e.action == "died") || (v == "destroy" && e.action == "remove") ||
+           (v == "exec_die" && e.action == "exec_died");
   if (e.type == "image") return v == "delete" && e.action == "remove";
   return false;
 }
