@@ -129,6 +129,7 @@ void add_container_routes(http::Router& router) {
   router.get("/containers/{name}/top", on_engine<top>);
   router.get("/containers/{name}/logs", on_engine<logs>);
   router.post("/containers/{name}/attach", on_engine<attach>);
+  router.get("/containers/{name}/attach/ws", on_engine<attach_ws>);
   router.post("/containers/{name}/resize", on_engine<resize>);
   router.del("/containers/{name}", on_engine<remove>);
 }

@@ -27,6 +27,7 @@ http::Reply top(const http::Request& req, ContainerService& containers);  // con
 http::Reply wait(const http::Request& req, ContainerService& containers);
 http::Reply logs(const http::Request& req, ContainerService& containers);
 http::Reply attach(const http::Request& req, ContainerService& containers);  // containers_attach.cpp
+http::Reply attach_ws(const http::Request& req, ContainerService& containers);
 http::Reply resize(const http::Request& req, ContainerService& containers);
 }  // namespace container_handlers
 

@@ -1,4 +1,4 @@
-// The docker tree's attach (a hijacked connection to the container's stdio) and TTY resize.
+// The docker tree's attach (a hijacked connection or a websocket to the container's stdio) and TTY resize.
 #include "compat/containers.hpp"
 #include "core/error.hpp"
 
@@ -23,7 +23,26 @@ core::containers::AttachOptions attach_options(const http::Query& query) {
   return opts;
 }
 
+// The websocket attach's options, read as moby does: every flag defaults to false.
+core::containers::AttachOptions websocket_options(const http::Query& query) {
+  core::containers::AttachOptions opts{.stream = query.flag("stream"),
+                                       .logs = query.flag("logs"),
+                                       .stdin = query.flag("stdin"),
+                                       .stdout = query.flag("stdout"),
+                                       .stderr = query.flag("stderr"),
+                                       .detach_keys = query.optional_string("detachKeys")};
+  if (!opts.stream && !opts.logs)
+    core::fail(core::Errc::invalid_argument, "at least one of Logs or Stream must be set");
+  return opts;
+}
+
 }  // namespace
+
+// GET /containers/{name}/attach/ws?stream=&logs=&stdin=&stdout=&stderr=&detachKeys=: the same attach over a
+// websocket (binary messages of raw output, messages in as stdin). 404/409 stay JSON: the upgrade comes after.
+http::Reply attach_ws(const http::Request& req, ContainerService& containers) {
+  return http::Reply::websocket(containers.attach(req.param("name"), websocket_options(req.query)));
+}
 
 // POST /containers/{name}/attach?stream=&logs=&stdin=&stdout=&stderr=&detachKeys=. Errors (404, 409) are still
 // plain JSON replies: the hijack only happens once the engine is connected.

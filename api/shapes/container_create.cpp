@@ -248,6 +248,8 @@ void parse_process(const Obj& g, core::ContainerSpec& spec) {
   spec.group_add = g.strings("groups");
   spec.tty = g.flag("terminal");
   spec.open_stdin = g.flag("stdin");
+  // podman has no StdinOnce: an attach client's end of input always ends a non-TTY container's stdin.
+  spec.stdin_once = spec.open_stdin;
   spec.labels = g.string_map("labels");
   spec.annotations = g.string_map("annotations");
   if (auto sig = g.opt_int("stop_signal"); sig && *sig != 0) spec.stop_signal = signal_name(*sig);

@@ -150,7 +150,7 @@ json config_json(const core::containers::ContainerDetails& d) {
               {"AttachStderr", spec.attach_stderr},
               {"Tty", spec.tty},
               {"OpenStdin", spec.open_stdin},
-              {"StdinOnce", spec.stdin_once},
+              {"StdinOnce", false},  // podman never reports it
               {"Env", d.env},
               // A given entrypoint drops the image's Cmd, as the process runs: null then, as podman.
               {"Cmd", strings_or_null(spec.command.value_or(spec.entrypoint ? no_strings : d.image_cmd))},

@@ -157,6 +157,22 @@ void parse_lifecycle(const Fields& host, core::ContainerSpec& spec) {
   spec.log_options = log.string_map("Config");
 }
 
+// HostConfig.ConsoleSize, Go's *[2]uint: [height, width], null or absent for none.
+void parse_console_size(const Fields& host, core::ContainerSpec& spec) {
+  const json* size = host.find("ConsoleSize");
+  if (!size) return;
+  if (!size->is_array()) bad_json_value(host.at("ConsoleSize"), "cannot unmarshal into [2]uint");
+  unsigned dims[2] = {0, 0};
+  for (std::size_t i = 0; i < 2 && i < size->size(); ++i) {
+    const json& d = (*size)[i];
+    if (!d.is_number_unsigned() || d.get<std::uint64_t>() > 65535)
+      bad_json_value(host.at("ConsoleSize") + "/" + std::to_string(i), "console size must be between 0 and 65535");
+    dims[i] = d.get<unsigned>();
+  }
+  spec.console_height = dims[0];
+  spec.console_width = dims[1];
+}
+
 // Settings Berth has no way to honour yet: refusing them beats silently running something else.
 void refuse_unsupported(const Fields& host) {
   if (!host.strings("Links").empty()) bad_json_value(host.at("Links"), "links are not supported");
@@ -242,6 +258,7 @@ core::ContainerSpec container_spec_from_doc(const json& body, std::string name) 
   parse_resources(host, spec.resources);
   parse_network(host, spec);
   parse_lifecycle(host, spec);
+  parse_console_size(host, spec);
   spec.group_add = host.strings("GroupAdd");
   return spec;
 }

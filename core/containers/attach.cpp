@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cerrno>
@@ -50,18 +51,20 @@ int ctrl_code(char c) {
 class AttachDuplex final : public streams::Duplex {
  public:
   AttachDuplex(sys::Fd socket, bool tty, const AttachOptions& opts, std::vector<unsigned char> keys,
-               std::unique_ptr<streams::Source<LogLine>> replay)
+               std::unique_ptr<streams::Source<LogLine>> replay, std::unique_ptr<AttachEnd> end)
       : sock_(std::move(socket)),
         tty_(tty),
         opts_(opts),
         scanner_(std::move(keys)),
         replay_(std::move(replay)),
+        end_(std::move(end)),
         buf_(kPacket) {
     // One fd to wait on for both the replay and the socket: the pump reads wait_fd() once.
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_) fail_errno(Errc::internal, "epoll_create1");
     if (sock_) watch(sock_.get());
     if (replay_) watch(replay_->wait_fd());
+    if (!sock_ && end_) watch(end_->fd());
   }
 
   int wait_fd() const override { return epoll_.get(); }
@@ -80,7 +83,7 @@ class AttachDuplex final : public streams::Duplex {
       ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, replay_->wait_fd(), nullptr);
       replay_.reset();
     }
-    if (!sock_) return streams::Poll::end;
+    if (!sock_) return end_ && !end_->over() ? streams::Poll::pending : streams::Poll::end;
     for (;;) {
       ssize_t n = ::recv(sock_.get(), buf_.data(), buf_.size(), MSG_DONTWAIT);
       if (n < 0 && errno == EINTR) continue;
@@ -98,21 +101,49 @@ class AttachDuplex final : public streams::Duplex {
 
   bool write_input(std::string_view bytes) override {
     if (detached_) return false;
+    // Docker scans for the detach keys only with a TTY: other input is data, binary included.
+    if (!tty_) {
+      queue_stdin(bytes);
+      return true;
+    }
     std::string pass;
     bool detach = scanner_.scan(bytes, pass);
-    send_stdin(pass);
+    queue_stdin(pass);
     if (detach) detached_ = true;
     return !detach;
   }
 
   void close_input() override {
-    if (!opts_.stdin || !sock_ || input_closed_) return;
+    if (!opts_.stdin || !sock_ || input_closed_ || close_pending_) return;
     std::string held;
-    scanner_.flush(held);
-    send_stdin(held);
-    // conmon closes the container's stdin when the attach client shuts down its writing side.
-    ::shutdown(sock_.get(), SHUT_WR);
-    input_closed_ = true;
+    if (tty_) scanner_.flush(held);
+    queue_stdin(held);
+    close_pending_ = true;
+    flush_input();
+  }
+
+  bool input_pending() const override { return !pending_.empty(); }
+  int input_fd() const override { return sock_ ? sock_.get() : -1; }
+
+  void flush_input() override {
+    while (!pending_.empty() && !input_closed_) {
+      std::size_t piece = std::min(pending_.size(), kStdinPiece);
+      ssize_t n = ::send(sock_.get(), pending_.data(), piece, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n >= 0) {
+        pending_.erase(0, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // the caller waits for input_fd() to be writable
+      log::debug(std::string("attach: stdin dropped: ") + std::strerror(errno));
+      pending_.clear();
+      input_closed_ = true;
+    }
+    if (pending_.empty() && close_pending_ && !input_closed_) {
+      // conmon closes the container's stdin when the attach client shuts down its writing side.
+      ::shutdown(sock_.get(), SHUT_WR);
+      input_closed_ = true;
+    }
   }
 
   bool tty() const override { return tty_; }
@@ -125,24 +156,10 @@ class AttachDuplex final : public streams::Duplex {
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) fail_errno(Errc::internal, "epoll_ctl");
   }
 
-  // Runs on an IO thread: a container that stops reading stdin may hold it for a bounded while, then its input
-  // is dropped rather than stalling every connection on that thread.
-  void send_stdin(std::string_view bytes) {
-    if (!opts_.stdin || !sock_ || input_closed_) return;
-    while (!bytes.empty()) {
-      auto piece = bytes.substr(0, kStdinPiece);
-      ssize_t n = ::send(sock_.get(), piece.data(), piece.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n >= 0) {
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-        continue;
-      }
-      if (errno == EINTR) continue;
-      pollfd pfd{.fd = sock_.get(), .events = POLLOUT, .revents = 0};
-      if ((errno == EAGAIN || errno == EWOULDBLOCK) && ::poll(&pfd, 1, 2000) > 0) continue;
-      log::warn(std::string("attach: stdin dropped: ") + std::strerror(errno));
-      input_closed_ = true;
-      return;
-    }
+  void queue_stdin(std::string_view bytes) {
+    if (!opts_.stdin || !sock_ || input_closed_ || bytes.empty()) return;
+    pending_.append(bytes);
+    flush_input();
   }
 
   sys::Fd sock_;
@@ -151,8 +168,11 @@ class AttachDuplex final : public streams::Duplex {
   AttachOptions opts_;
   DetachScanner scanner_;
   std::unique_ptr<streams::Source<LogLine>> replay_;
+  std::unique_ptr<AttachEnd> end_;
   std::vector<char> buf_;
+  std::string pending_;  // stdin the container has not taken yet
   bool detached_ = false;
+  bool close_pending_ = false;
   bool input_closed_ = false;
 };
 
@@ -228,8 +248,10 @@ sys::Fd connect_attach_socket(const std::string& bundle) {
 
 std::unique_ptr<streams::Duplex> make_attach_duplex(sys::Fd socket, bool tty, const AttachOptions& opts,
                                                     std::vector<unsigned char> detach_keys,
-                                                    std::unique_ptr<streams::Source<LogLine>> replay) {
-  return std::make_unique<AttachDuplex>(std::move(socket), tty, opts, std::move(detach_keys), std::move(replay));
+                                                    std::unique_ptr<streams::Source<LogLine>> replay,
+                                                    std::unique_ptr<AttachEnd> end) {
+  return std::make_unique<AttachDuplex>(std::move(socket), tty, opts, std::move(detach_keys), std::move(replay),
+                                        std::move(end));
 }
 
 }  // namespace berth::core::containers

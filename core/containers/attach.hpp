@@ -41,13 +41,24 @@ class DetachScanner {
   std::size_t matched_ = 0;
 };
 
+// What ends an attach that has no socket to read (the container could not be initialized): a readable fd() means
+// over() may have become true.
+class AttachEnd {
+ public:
+  virtual ~AttachEnd() = default;
+  virtual int fd() const = 0;
+  virtual bool over() = 0;
+};
+
 // Connects to conmon's attach socket in `bundle` (through an O_PATH fd: bundle paths may exceed sun_path).
 // Throws unavailable when nothing listens there.
 sys::Fd connect_attach_socket(const std::string& bundle);
 
-// The Duplex over a connected socket (or none, for a replay only) and an optional replay of the log.
+// The Duplex over a connected socket (or none, for a replay only) and an optional replay of the log. Without a
+// socket, `end` (when given) keeps the stream open until it is over.
 std::unique_ptr<streams::Duplex> make_attach_duplex(sys::Fd socket, bool tty, const AttachOptions& opts,
                                                     std::vector<unsigned char> detach_keys,
-                                                    std::unique_ptr<streams::Source<LogLine>> replay);
+                                                    std::unique_ptr<streams::Source<LogLine>> replay,
+                                                    std::unique_ptr<AttachEnd> end = nullptr);
 
 }  // namespace berth::core::containers

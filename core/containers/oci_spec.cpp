@@ -123,6 +123,9 @@ json process_json(const ContainerSpec& spec, const OciInputs& in, const Config& 
             {"rlimits", oci_rlimits(spec, config)},
             {"noNewPrivileges", sec.no_new_privileges}};
   if (!user.additional_gids.empty()) p["user"]["additionalGids"] = user.additional_gids;
+  // runc sizes the pty at creation, so a shell's first prompt already sees it (a resize comes only after start).
+  if (spec.tty && spec.console_height > 0 && spec.console_width > 0)
+    p["consoleSize"] = {{"height", spec.console_height}, {"width", spec.console_width}};
   if (spec.oom_score_adj) p["oomScoreAdj"] = *spec.oom_score_adj;
   return p;
 }

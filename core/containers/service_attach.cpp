@@ -8,10 +8,43 @@
 #include "core/containers/attach.hpp"
 #include "core/containers/service.hpp"
 #include "core/containers/service_impl.hpp"
+#include "core/drivers/conmon_pipes.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 
 namespace berth::core::containers {
+namespace {
+
+// Keeps an attach whose init failed open until the container record changes (the client's start failed or
+// succeeded, the container went): docker's CLI attaches before it starts, and reports the start's error itself.
+class StateChangeEnd final : public AttachEnd {
+ public:
+  StateChangeEnd(ContainerService::Impl& impl, std::string id) : impl_(impl), id_(std::move(id)) {
+    signal_ = std::make_shared<WaitSignal>();
+    impl_.add_waiter(signal_);
+    seen_ = current();  // after add_waiter: a change from here on pokes the signal
+  }
+  int fd() const override { return signal_->fd(); }
+  bool over() override {
+    signal_->drain();
+    auto cur = current();
+    return !cur || cur != seen_;
+  }
+
+ private:
+  std::shared_ptr<const Container> current() const {
+    auto index = impl_.containers.index();
+    auto it = index->by_id.find(id_);
+    return it == index->by_id.end() ? nullptr : it->second;
+  }
+
+  ContainerService::Impl& impl_;
+  std::string id_;
+  std::shared_ptr<WaitSignal> signal_;
+  std::shared_ptr<const Container> seen_;
+};
+
+}  // namespace
 
 std::unique_ptr<streams::Duplex> ContainerService::attach(std::string_view ref, const AttachOptions& opts) {
   auto keys = parse_detach_keys(opts.detach_keys.value_or(impl_->config.containers.detach_keys));
@@ -20,6 +53,7 @@ std::unique_ptr<streams::Duplex> ContainerService::attach(std::string_view ref, 
   c = impl_->resolve(c->id);
   ContainerPaths p = impl_->layout.paths(c->id);
   sys::Fd sock;
+  std::unique_ptr<AttachEnd> end;
   if (opts.stream) {
     switch (c->state.status) {
       case ContainerStatus::paused:
@@ -31,15 +65,21 @@ std::unique_ptr<streams::Duplex> ContainerService::attach(std::string_view ref, 
       case ContainerStatus::stopped:
       case ContainerStatus::exited:
         // As podman: conmon creates the socket at init, and start skips init for an initialized container, so
-        // nothing the container writes is missed.
-        impl_->init_locked(*c);
+        // nothing the container writes is missed. A failed init (a missing command) is not the attach's error:
+        // the stream stays open and the client's start reports it, as docker does.
+        try {
+          impl_->init_locked(*c);
+        } catch (const Error& e) {
+          log::debug("attach " + c->id + ": init failed: " + e.message());
+          end = std::make_unique<StateChangeEnd>(*impl_, c->id);
+        }
         break;
       case ContainerStatus::initialized:
       case ContainerStatus::running:
         break;
     }
     try {
-      sock = connect_attach_socket(p.bundle);
+      if (!end) sock = connect_attach_socket(p.bundle);
     } catch (const Error& e) {
       // conmon already left (the exit is not settled yet): nothing more will come, so the stream just ends.
       log::debug("attach " + c->id + ": " + e.message());
@@ -48,7 +88,7 @@ std::unique_ptr<streams::Duplex> ContainerService::attach(std::string_view ref, 
   std::unique_ptr<streams::Source<LogLine>> replay;
   if (opts.logs && c->spec.log_driver != "none")
     replay = open_log(p.log, {.stdout = opts.stdout, .stderr = opts.stderr}, [] { return true; });
-  return make_attach_duplex(std::move(sock), c->spec.tty, opts, std::move(keys), std::move(replay));
+  return make_attach_duplex(std::move(sock), c->spec.tty, opts, std::move(keys), std::move(replay), std::move(end));
 }
 
 void ContainerService::resize(std::string_view ref, int height, int width) {
@@ -59,13 +99,7 @@ void ContainerService::resize(std::string_view ref, int height, int width) {
     fail(Errc::conflict, "can only resize created or running containers");
   // Without a TTY conmon ignores the request, as podman's does.
   if (!c->spec.tty) return;
-  std::string ctl = impl_->layout.paths(c->id).bundle + "/ctl";
-  sys::Fd fd(::open(ctl.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd) fail(Errc::conflict, std::strerror(errno), "resizing container " + c->id);
-  // conmon's ctl message: type 1 (resize), then rows and columns.
-  std::string msg = "1 " + std::to_string(height) + " " + std::to_string(width) + "\n";
-  if (::write(fd.get(), msg.data(), msg.size()) != static_cast<ssize_t>(msg.size()))
-    fail(Errc::internal, std::strerror(errno), "resizing container " + c->id);
+  drivers::conmon_pipes::write_resize(impl_->layout.paths(c->id).bundle, height, width);
 }
 
 }  // namespace berth::core::containers

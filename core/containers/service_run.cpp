@@ -90,7 +90,11 @@ Container ContainerService::Impl::init_locked(const Container& c) {
                            .log_path = p.log,
                            .log_size_max = config.containers.log_size_max,
                            .terminal = c.spec.tty,
-                           .stdin = c.spec.open_stdin};
+                           .stdin = c.spec.open_stdin,
+                           // conmon closes stdin when an attach client goes, unless told not to. Docker closes
+                           // it only for StdinOnce containers, and never a TTY's (a detach must leave the shell
+                           // usable); podman's non-TTY containers always close it (their create sets stdin_once).
+                           .leave_stdin_open = c.spec.tty || !c.spec.stdin_once};
     drivers::Launched launched = drivers.monitor.create(ls);
     Container next = c;
     next.state.status = ContainerStatus::initialized;

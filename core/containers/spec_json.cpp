@@ -109,6 +109,7 @@ std::string spec_to_json(const ContainerSpec& s) {
   // Own keys, absent from rows written before user namespaces existed (they load as "no mappings").
   if (!s.uid_map.empty() || !s.gid_map.empty() || s.userns_auto_size != 0)
     j["userns"] = {{"uid_map", s.uid_map}, {"gid_map", s.gid_map}, {"auto_size", s.userns_auto_size}};
+  if (s.console_height || s.console_width) j["console_size"] = {s.console_height, s.console_width};
   return j.dump();
 }
 
@@ -156,6 +157,10 @@ ContainerSpec spec_from_json(std::string_view text) {
       s.uid_map = u->value("uid_map", std::vector<IdMap>{});
       s.gid_map = u->value("gid_map", std::vector<IdMap>{});
       s.userns_auto_size = u->value("auto_size", std::uint32_t{0});
+    }
+    if (auto cs = j.find("console_size"); cs != j.end() && cs->is_array() && cs->size() == 2) {
+      s.console_height = (*cs)[0].get<unsigned>();
+      s.console_width = (*cs)[1].get<unsigned>();
     }
     s.oom_score_adj = h.oom_score_adj;
     s.resources = h.resources;

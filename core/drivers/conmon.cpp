@@ -59,6 +59,7 @@ std::vector<std::string> conmon_argv(const std::string& conmon, const std::strin
   }
   if (spec.terminal) argv.emplace_back("-t");
   if (spec.stdin) argv.emplace_back("-i");
+  if (spec.stdin && spec.leave_stdin_open) argv.emplace_back("--leave-stdin-open");
   if (!spec.exit_command.empty()) {
     flag("--exit-command", spec.exit_command.front());
     for (size_t i = 1; i < spec.exit_command.size(); ++i) flag("--exit-command-arg", spec.exit_command[i]);

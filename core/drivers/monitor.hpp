@@ -23,6 +23,7 @@ struct LaunchSpec {
   std::int64_t log_size_max = -1;         // bytes; -1 unlimited
   bool terminal = false;                  // -t
   bool stdin = false;                     // -i
+  bool leave_stdin_open = false;          // an attach client that leaves does not close the container's stdin
   std::vector<std::string> exit_command;  // --exit-command and its args; empty for none
 };
 

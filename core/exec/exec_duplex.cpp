@@ -67,6 +67,9 @@ class ExecDuplex final : public streams::Duplex {
     return true;
   }
   void close_input() override { attach_->close_input(); }
+  bool input_pending() const override { return attach_->input_pending(); }
+  int input_fd() const override { return attach_->input_fd(); }
+  void flush_input() override { attach_->flush_input(); }
   bool tty() const override { return attach_->tty(); }
 
  private:

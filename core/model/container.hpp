@@ -78,6 +78,9 @@ struct ContainerSpec {
   bool tty = false;
   bool open_stdin = false;
   bool stdin_once = false;
+  // The TTY's size at creation (docker's HostConfig.ConsoleSize [height, width]); 0 → not given.
+  unsigned console_height = 0;
+  unsigned console_width = 0;
   std::string stop_signal;          // "" → the image's, else SIGTERM
   std::optional<int> stop_timeout;  // seconds; nullopt → 10
   std::string hostname;             // "" → first 12 hex of the ID

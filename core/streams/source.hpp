@@ -27,10 +27,16 @@ struct Chunk {
 // The engine's side of a hijacked connection (attach, exec): container output out, client bytes in.
 class Duplex : public Source<Chunk> {
  public:
-  // Client bytes for the container's stdin. Returns false when the stream should end (detach keys).
+  // Client bytes for the container's stdin. Returns false when the stream should end (detach keys). What the
+  // container cannot take yet is kept: the caller then reads no more from the client until input_pending() is
+  // false, waiting for input_fd() to become writable and calling flush_input(). Nothing here blocks, so output
+  // keeps flowing while the container is not reading (a blocked writer would deadlock `cat`).
   virtual bool write_input(std::string_view bytes) = 0;
-  // The client half-closed its side.
+  // The client half-closed its side (takes effect once the kept input is out).
   virtual void close_input() = 0;
+  virtual bool input_pending() const { return false; }
+  virtual int input_fd() const { return -1; }
+  virtual void flush_input() {}
   // True when the container has a TTY: output goes out raw instead of multiplexed.
   virtual bool tty() const = 0;
   // Called once the client has the response head. An exec's process starts only now (as podman's does): clients

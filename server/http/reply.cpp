@@ -60,6 +60,15 @@ Reply Reply::hijack(std::shared_ptr<core::streams::Duplex> duplex) {
   return r;
 }
 
+Reply Reply::websocket(std::shared_ptr<core::streams::Duplex> duplex) {
+  Reply r;
+  r.status = 101;
+  r.kind = Kind::websocket;
+  r.framing = Framing::raw;  // docker: raw bytes even without a TTY (a message carries no stream id)
+  r.duplex = std::move(duplex);
+  return r;
+}
+
 std::string_view stream_content_type(Framing framing) {
   switch (framing) {
     case Framing::json_lines:

@@ -1,5 +1,5 @@
-// What a handler returns. Four modes: a buffered body (JSON, text, empty), a chunked stream of JSON lines, a
-// raw or docker-multiplexed byte stream, or a hijack that hands the connection to a core Duplex.
+// What a handler returns. Five modes: a buffered body (JSON, text, empty), a chunked stream of JSON lines, a
+// raw or docker-multiplexed byte stream, or a hijack or websocket that hands the connection to a core Duplex.
 #pragma once
 
 #include <memory>
@@ -21,7 +21,7 @@ enum class Framing {
 using ChunkSource = core::streams::Source<core::streams::Chunk>;
 
 struct Reply {
-  enum class Kind { buffered, stream, hijack };
+  enum class Kind { buffered, stream, hijack, websocket };
 
   int status = 200;
   Headers headers;
@@ -29,7 +29,7 @@ struct Reply {
   Kind kind = Kind::buffered;
   Framing framing = Framing::raw;
   std::shared_ptr<ChunkSource> source;            // Kind::stream
-  std::shared_ptr<core::streams::Duplex> duplex;  // Kind::hijack
+  std::shared_ptr<core::streams::Duplex> duplex;  // Kind::hijack, Kind::websocket
 
   // One JSON document plus a newline, application/json.
   static Reply json(const nlohmann::json& value, int status = 200);
@@ -52,6 +52,8 @@ struct Reply {
   static Reply stream(Framing framing, std::unique_ptr<core::streams::Source<T>> source, Shape shape, int status = 200);
   // Hand the connection to `duplex` after 101 UPGRADED (or 200 OK when the client asked for no upgrade).
   static Reply hijack(std::shared_ptr<core::streams::Duplex> duplex);
+  // Hand the connection to `duplex` after a websocket handshake: output as binary messages, messages as input.
+  static Reply websocket(std::shared_ptr<core::streams::Duplex> duplex);
 };
 
 // The Content-Type of a byte or JSON stream.

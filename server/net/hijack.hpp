@@ -5,6 +5,7 @@
 
 #include "server/http/request.hpp"
 #include "server/http/version.hpp"
+#include "server/net/duplex_input.hpp"
 #include "server/net/pump.hpp"
 
 namespace berth::net {
@@ -35,11 +36,13 @@ asio::awaitable<void> hijack_input(Stream& stream, core::streams::Duplex& duplex
   for (;;) {
     auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
     if (n > 0 && !duplex.write_input(std::string_view(buf.data(), n))) co_return;  // detached
+    if (n > 0 && !co_await drain_input(duplex)) co_return;
     if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) break;
     if (ec) co_return;
   }
   // Half-close: the container's stdin ends, its output keeps flowing until it exits.
   duplex.close_input();
+  co_await drain_input(duplex);
   asio::steady_timer park(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
   co_await park.async_wait(asio::as_tuple(asio::use_awaitable));
 }

@@ -22,6 +22,7 @@
 #include "server/net/beast_pch.hpp"
 #include "server/net/hijack.hpp"
 #include "server/net/pump.hpp"
+#include "server/net/websocket_attach.hpp"
 
 namespace berth::net {
 namespace {
@@ -257,7 +258,7 @@ class Session {
     std::uint64_t bytes = 0;
     bool ok = co_await write_reply(req, reply, keep_alive, bytes);
     if (core::log::enabled(core::log::Level::info)) core::log::info(log_line(req, reply.status, bytes, start));
-    co_return ok&& keep_alive&& reply.kind != http::Reply::Kind::hijack;
+    co_return ok&& keep_alive&& reply.kind != http::Reply::Kind::hijack&& reply.kind != http::Reply::Kind::websocket;
   }
 
   // Parses a request header that has already arrived (the usual case for a client that sends its next request
@@ -444,6 +445,17 @@ class Session {
         ctx_.tracker.set_state(id_, ConnectionTracker::State::streaming);
         co_await run_hijack(stream_, buffer_, req, reply, bytes);
         co_return false;
+      case http::Reply::Kind::websocket: {
+        bhttp::request<bhttp::empty_body> head;
+        if (!is_websocket_request(req, head)) {
+          // The engine is connected already; dropping the duplex lets it go.
+          reply = http::Reply::error(400, "not a websocket handshake", "websocket upgrade required");
+          co_return co_await write_buffered(reply, false, bytes);
+        }
+        ctx_.tracker.set_state(id_, ConnectionTracker::State::streaming);
+        co_await run_websocket(stream_, head, reply, bytes);
+        co_return false;
+      }
     }
     co_return false;
   }
