@@ -10,6 +10,11 @@
 #include "bench.hpp"
 
 namespace berth::bench {
+
+// bench_exec.cpp
+int run_exec(const Options& opts);
+int run_exec_floor(const Options& opts);
+
 namespace {
 
 constexpr const char* kUsage = R"(usage: berth_bench COMMAND [--option value ...]
@@ -42,6 +47,14 @@ constexpr const char* kUsage = R"(usage: berth_bench COMMAND [--option value ...
       The cycle without berthd: overlay mount, conmon + runc create, runc start, exit file, runc delete,
       unmount, with berthd's core drivers on a config.json berthd generated (its netns path dropped);
       --parallel threads each run --runs cycles; prints p50/p90/mean ms and cycles/s.
+
+  exec        --socket PATH --container NAME [--runs 50] [--warmup 3] [--cmd true] [--timeout-ms 30000]
+      Per run, as a client does it: POST /containers/NAME/exec (keep-alive connection), POST /exec/ID/start
+      hijacked on a connection of its own and read until the server closes it, GET /exec/ID/json (must say
+      ExitCode 0); prints per-exec ms (min/p50/p90/max/mean) and the p50 of each step.
+
+  exec-floor  --runc-root DIR --container ID [--runc /usr/sbin/runc] [--runs 50] [--warmup 3] [--cmd true]
+      `runc --root DIR exec ID CMD` spawned and waited for, per run; prints ms as exec does.
 
   rss         --pid PID
       Prints VmRSS and VmHWM (peak) of the process in MiB.
@@ -84,6 +97,10 @@ int dispatch(int argc, char** argv) {
   if (cmd == "floor") return run_floor(Options(argc, argv, 2, {"config", "lower", "dir", "runs", "parallel"}));
   if (cmd == "event-latency")
     return run_event_latency(Options(argc, argv, 2, {"socket", "image", "runs", "timeout-ms"}));
+  if (cmd == "exec")
+    return run_exec(Options(argc, argv, 2, {"socket", "tcp", "container", "runs", "warmup", "cmd", "timeout-ms"}));
+  if (cmd == "exec-floor")
+    return run_exec_floor(Options(argc, argv, 2, {"runc-root", "container", "runc", "runs", "warmup", "cmd"}));
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::fputs(kUsage, stdout);
     return 0;
