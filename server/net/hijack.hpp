@@ -32,7 +32,7 @@ inline std::string hijack_head(const http::Request& req, const http::Headers& ex
 
 template <class Stream>
 asio::awaitable<void> hijack_input(Stream& stream, core::streams::Duplex& duplex) {
-  std::array<char, 16 * 1024> buf;
+  std::array<char, 64 * 1024> buf;
   for (;;) {
     auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
     if (n > 0 && !duplex.write_input(std::string_view(buf.data(), n))) co_return;  // detached
