@@ -34,4 +34,22 @@ inline std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
+// At the end of a test, passed or not: no container may stay (a paused one could not even be killed).
+struct RemoveAllContainers {
+  const Berthd& d;
+  ~RemoveAllContainers() {
+    for (const auto& id : lines_of(d.docker({"ps", "-q", "--filter", "status=paused"}).out)) d.docker({"unpause", id});
+    auto ids = lines_of(d.docker({"ps", "-aq"}).out);
+    if (ids.empty()) return;
+    std::vector<std::string> rm{"rm", "-f"};
+    rm.insert(rm.end(), ids.begin(), ids.end());
+    d.docker(rm);
+  }
+};
+
+// A running busybox `sleep 1000` named `name`, with FROMCTR=yes in its environment; its full ID.
+inline std::string sleeper(const Berthd& d, const std::string& name) {
+  return out_of(d, {"run", "-d", "--name", name, "-e", "FROMCTR=yes", "busybox", "sleep", "1000"});
+}
+
 }  // namespace berth::test::ctrcli

@@ -111,19 +111,6 @@ std::vector<pid_t> conmon_children() {
 
 bool alive(long pid) { return pid > 0 && fs::exists("/proc/" + std::to_string(pid)); }
 
-// At the end of a test, passed or not: no container may stay (a paused one could not even be killed).
-struct RemoveAllContainers {
-  const Berthd& d;
-  ~RemoveAllContainers() {
-    auto ids = lines_of(d.docker({"ps", "-aq"}).out);
-    for (const auto& id : lines_of(d.docker({"ps", "-q", "--filter", "status=paused"}).out)) d.docker({"unpause", id});
-    if (ids.empty()) return;
-    std::vector<std::string> rm{"rm", "-f"};
-    rm.insert(rm.end(), ids.begin(), ids.end());
-    d.docker(rm);
-  }
-};
-
 std::string unix_now(int offset_seconds = 0) { return std::to_string(std::time(nullptr) + offset_seconds); }
 
 }  // namespace

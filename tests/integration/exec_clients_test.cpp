@@ -34,22 +34,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct RemoveAllContainers {
-  const Berthd& d;
-  ~RemoveAllContainers() {
-    for (const auto& id : lines_of(d.docker({"ps", "-q", "--filter", "status=paused"}).out)) d.docker({"unpause", id});
-    auto ids = lines_of(d.docker({"ps", "-aq"}).out);
-    if (ids.empty()) return;
-    std::vector<std::string> rm{"rm", "-f"};
-    rm.insert(rm.end(), ids.begin(), ids.end());
-    d.docker(rm);
-  }
-};
-
-std::string sleeper(const Berthd& d, const std::string& name) {
-  return out_of(d, {"run", "-d", "--name", name, "-e", "FROMCTR=yes", "busybox", "sleep", "1000"});
-}
-
 std::string create_exec(const Berthd& d, const std::string& ctr, const json& body) {
   auto r = t(d, "POST", "/v1.41/containers/" + ctr + "/exec", body.dump(), 201);
   auto id = r.json().value("Id", "");

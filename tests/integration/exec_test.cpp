@@ -26,24 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-// At the end of a test, passed or not: no container may stay (a paused one could not even be killed).
-struct RemoveAllContainers {
-  const Berthd& d;
-  ~RemoveAllContainers() {
-    for (const auto& id : lines_of(d.docker({"ps", "-q", "--filter", "status=paused"}).out)) d.docker({"unpause", id});
-    auto ids = lines_of(d.docker({"ps", "-aq"}).out);
-    if (ids.empty()) return;
-    std::vector<std::string> rm{"rm", "-f"};
-    rm.insert(rm.end(), ids.begin(), ids.end());
-    d.docker(rm);
-  }
-};
-
-// A running busybox `sleep 1000` named `name`, with FROMCTR=yes in its environment; its full ID.
-std::string sleeper(const Berthd& d, const std::string& name) {
-  return out_of(d, {"run", "-d", "--name", name, "-e", "FROMCTR=yes", "busybox", "sleep", "1000"});
-}
-
 // `docker exec ARGS`, whatever its outcome.
 RunResult dexec(const Berthd& d, std::vector<std::string> args) {
   args.insert(args.begin(), "exec");
