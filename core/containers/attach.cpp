@@ -23,8 +23,9 @@ namespace {
 
 // conmon sends at most 8 KiB of payload per packet; a bigger buffer costs nothing and never truncates one.
 constexpr std::size_t kPacket = 64 * 1024;
-// conmon reads stdin in 8 KiB pieces; a larger SEQPACKET message would be cut.
-constexpr std::size_t kStdinPiece = 8192;
+// conmon (>= 2.0.2) reads its attach socket into a 32 KiB buffer (CONN_SOCK_BUF_SIZE); a larger SEQPACKET message
+// would be cut, a smaller one costs conmon more wakeups per byte.
+constexpr std::size_t kStdinPiece = 32 * 1024;
 
 [[noreturn]] void fail_errno(Errc code, std::string_view what) { fail(code, std::strerror(errno), what); }
 
@@ -126,18 +127,21 @@ class AttachDuplex final : public streams::Duplex {
   int input_fd() const override { return sock_ ? sock_.get() : -1; }
 
   void flush_input() override {
-    while (!pending_.empty() && !input_closed_) {
-      std::size_t piece = std::min(pending_.size(), kStdinPiece);
-      ssize_t n = ::send(sock_.get(), pending_.data(), piece, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (sent_ < pending_.size() && !input_closed_) {
+      std::size_t piece = std::min(pending_.size() - sent_, kStdinPiece);
+      ssize_t n = ::send(sock_.get(), pending_.data() + sent_, piece, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n >= 0) {
-        pending_.erase(0, static_cast<std::size_t>(n));
+        sent_ += static_cast<std::size_t>(n);
         continue;
       }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // the caller waits for input_fd() to be writable
       log::debug(std::string("attach: stdin dropped: ") + std::strerror(errno));
-      pending_.clear();
       input_closed_ = true;
+    }
+    if (sent_ == pending_.size() || input_closed_) {
+      pending_.clear();
+      sent_ = 0;
     }
     if (pending_.empty() && close_pending_ && !input_closed_) {
       // conmon closes the container's stdin when the attach client shuts down its writing side.
@@ -170,7 +174,8 @@ class AttachDuplex final : public streams::Duplex {
   std::unique_ptr<streams::Source<LogLine>> replay_;
   std::unique_ptr<AttachEnd> end_;
   std::vector<char> buf_;
-  std::string pending_;  // stdin the container has not taken yet
+  std::string pending_;   // stdin the container has not taken yet, from sent_ on
+  std::size_t sent_ = 0;  // sent from the front of pending_ (erasing per piece would move the rest each time)
   bool detached_ = false;
   bool close_pending_ = false;
   bool input_closed_ = false;
