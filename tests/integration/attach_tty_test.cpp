@@ -1,6 +1,6 @@
 // Attach as a user at a terminal sees it: docker run -it under tmux (prompt, commands, window size, ctrl-p ctrl-q,
-// docker attach again), podman --remote run -it, the websocket attach, a missing command's start error, the TTY's
-// initial size, and 200 dropped attach connections leaving no fd, thread or conmon behind.
+// docker attach again), podman --remote run -it and attach, the websocket attach, a missing command's start error, the
+// TTY's initial size, and 200 dropped attach connections leaving no fd, thread or conmon behind.
 #include <dirent.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -183,6 +183,40 @@ TEST_CASE("podman --remote run -it in a terminal runs typed commands at the wind
   term.type("run", "exit 3");
   CHECK(term.shows("run", "EXITED=3"));
   CHECK(eventually([&] { return trim(d.podman({"ps", "-a", "-q"}).out).empty(); }));
+}
+
+TEST_CASE("podman --remote attach: typed commands at the window size, ctrl-p ctrl-q, attach again",
+          "[integration][attach][tty]") {
+  Berthd d;
+  TempDir tmp;
+  import_busybox(d, tmp);
+  write_empty_docker_config(d);
+  auto started = d.podman({"run", "-dit", "--name", "pa", "docker.io/library/busybox", "sh"});
+  INFO(started.describe());
+  REQUIRE(started.exit_code == 0);
+  Env env = d.cli_env();
+  env.emplace_back("TERM", "xterm");
+  Tmux term(tmp, env);
+  auto attach = shell_line({kPodmanCli, "--remote", "--url", d.url(), "attach", "pa"});
+  term.open("one", attach);
+  INFO("--- screen ---\n" << term.screen("one") << "\n--- berthd log ---\n" << d.log_tail());
+  eventually([&] { return false; }, 500ms);  // the attach connects before the first key
+  term.type("one", "echo p$((6*7))");
+  CHECK(term.shows("one", "p42"));
+  term.type("one", "stty size");
+  CHECK(term.shows("one", "40 100"));
+  term.keys("one", {"C-p", "C-q"});
+  CHECK(term.shows("one", "EXITED=0"));
+  CHECK(trim(d.podman({"inspect", "-f", "{{.State.Status}}", "pa"}).out) == "running");
+
+  term.open("two", attach);
+  INFO("--- screen (again) ---\n" << term.screen("two"));
+  eventually([&] { return false; }, 500ms);
+  term.type("two", "echo back$((2+3))");
+  CHECK(term.shows("two", "back5"));
+  term.type("two", "exit 4");
+  CHECK(term.shows("two", "EXITED=0"));  // podman's remote attach exits 0 whatever the container's code
+  CHECK(trim(d.podman({"wait", "pa"}).out) == "4");
 }
 
 TEST_CASE("docker run of a missing command reports the start error and exits 127", "[integration][attach]") {
