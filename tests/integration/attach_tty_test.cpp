@@ -31,16 +31,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Polls `ok` every 50 ms until it holds or `limit` passes.
-bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds limit = 20s) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    if (ok()) return true;
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-}
-
 // A private tmux server with one 100x40 window per session: what a user's terminal shows, as text.
 class Tmux {
  public:

@@ -1,18 +1,32 @@
-// Helpers the integration tests share: facts about this host, the error-body check, and a golden-file shape check.
+// Helpers the integration tests share: waiting for a condition, facts about this host, the error-body check, and a
+// golden-file shape check.
 #pragma once
 
 #include <sys/utsname.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "tests/support/berthd.hpp"
 
 namespace berth::test {
+
+// Polls `ok` every 50 ms until it holds (true) or `limit` passes (false).
+template <class F>
+bool eventually(F ok, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (ok()) return true;
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 // podman's remote client stats the auth file under the DOCKER_CONFIG the harness points it at: give it an empty one.
 inline void write_empty_docker_config(const Berthd& d) {

@@ -1,8 +1,11 @@
 // What the docker-CLI container tests share: busybox (with its applets) imported as busybox:latest, a command's
-// trimmed output, and output split into lines.
+// trimmed output, output split into lines, cleanup of every container, a running sleeper, an exec session.
 #pragma once
 
+#include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -50,6 +53,15 @@ struct RemoveAllContainers {
 // A running busybox `sleep 1000` named `name`, with FROMCTR=yes in its environment; its full ID.
 inline std::string sleeper(const Berthd& d, const std::string& name) {
   return out_of(d, {"run", "-d", "--name", name, "-e", "FROMCTR=yes", "busybox", "sleep", "1000"});
+}
+
+// POST PREFIX/containers/CTR/exec with `body` (201): the new exec session's ID.
+inline std::string create_exec(const Berthd& d, const std::string& ctr, const nlohmann::json& body,
+                               const std::string& prefix = "") {
+  auto r = t(d, "POST", prefix + "/containers/" + ctr + "/exec", body.dump(), 201);
+  auto id = r.json().value("Id", "");
+  REQUIRE(std::regex_match(id, std::regex("[0-9a-f]{64}")));
+  return id;
 }
 
 }  // namespace berth::test::ctrcli

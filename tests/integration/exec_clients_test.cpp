@@ -34,23 +34,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string create_exec(const Berthd& d, const std::string& ctr, const json& body) {
-  auto r = t(d, "POST", "/v1.41/containers/" + ctr + "/exec", body.dump(), 201);
-  auto id = r.json().value("Id", "");
-  REQUIRE(std::regex_match(id, std::regex("[0-9a-f]{64}")));
-  return id;
-}
-
-template <class F>
-bool eventually(F f, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (f()) return true;
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-}
-
 std::string read_text(const fs::path& p) {
   std::ifstream in(p);
   return std::string((std::istreambuf_iterator<char>(in)), {});

@@ -32,24 +32,6 @@ RunResult dexec(const Berthd& d, std::vector<std::string> args) {
   return d.docker(args);
 }
 
-// POST /containers/CTR/exec with `body`: the new session's ID.
-std::string create_exec(const Berthd& d, const std::string& ctr, const json& body, const std::string& prefix = "") {
-  auto r = t(d, "POST", prefix + "/containers/" + ctr + "/exec", body.dump(), 201);
-  auto id = r.json().value("Id", "");
-  REQUIRE(std::regex_match(id, std::regex("[0-9a-f]{64}")));
-  return id;
-}
-
-template <class F>
-bool eventually(F f, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (f()) return true;
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-}
-
 }  // namespace
 
 TEST_CASE("docker exec runs a command: output, exit code, env, workdir, user, stdout apart from stderr",
