@@ -59,10 +59,11 @@ Reply restart(const Request& req, ContainerService& containers) {
   return Reply::no_content();
 }
 
-// POST /containers/{name}/kill?signal= (default KILL; not running → 409 from the service)
+// POST /containers/{name}/kill?signal= (default KILL, which returns once the container stopped, as docker's;
+// not running → 409 from the service)
 Reply kill(const Request& req, ContainerService& containers) {
   auto signal = req.query.string("signal");
-  containers.kill(req.param("name"), signal.empty() ? "KILL" : signal);
+  containers.kill(req.param("name"), signal.empty() ? "KILL" : signal, /*wait_exit=*/true);
   return Reply::no_content();
 }
 

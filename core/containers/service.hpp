@@ -140,8 +140,9 @@ class ContainerService {
   // 409 (conflict) when already running; starting a stopped container again is allowed.
   void start(std::string_view ref);
   StopResult stop(std::string_view ref, const StopOptions& opts);
-  // Not running → conflict ("container x is not running"). Unknown signal → invalid_argument.
-  void kill(std::string_view ref, const std::string& signal);
+  // Not running → conflict ("container x is not running"). Unknown signal → invalid_argument. With wait_exit, a
+  // SIGKILL returns once the container has stopped (docker's kill does; podman's libpod kill does not).
+  void kill(std::string_view ref, const std::string& signal, bool wait_exit = false);
   void restart(std::string_view ref, std::optional<int> timeout);
   void pause(std::string_view ref);
   void unpause(std::string_view ref);

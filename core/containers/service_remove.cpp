@@ -92,7 +92,8 @@ std::string ContainerService::remove(std::string_view ref, const RemoveOptions& 
         if (cur->state.status == ContainerStatus::paused) impl_->drivers.runtime.resume(c->id);
         impl_->drivers.runtime.kill(c->id, SIGKILL, true);
       } catch (const Error& e) {
-        if (e.code() != Errc::conflict) throw;
+        // conflict or not_found: it exited meanwhile (runc may already have deleted its state)
+        if (e.code() != Errc::conflict && e.code() != Errc::not_found) throw;
       }
     }
     auto gone = [](const Container* x) { return !x || !is_running(x->state.status); };

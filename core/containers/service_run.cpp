@@ -260,7 +260,8 @@ StopResult ContainerService::stop(std::string_view ref, const StopOptions& opts)
       if (c->state.status == ContainerStatus::paused) impl_->drivers.runtime.resume(c->id);
       impl_->drivers.runtime.kill(c->id, sig.empty() ? SIGTERM : parse_signal(sig), false);
     } catch (const Error& e) {
-      if (e.code() != Errc::conflict) throw;  // conflict: it exited meanwhile
+      // conflict or not_found: it exited meanwhile (runc may already have deleted its state)
+      if (e.code() != Errc::conflict && e.code() != Errc::not_found) throw;
     }
   }
   auto gone = [](const Container* x) { return !x || !has_runtime(x->state.status); };
@@ -270,7 +271,7 @@ StopResult ContainerService::stop(std::string_view ref, const StopOptions& opts)
     try {
       impl_->drivers.runtime.kill(c->id, SIGKILL, true);
     } catch (const Error& e) {
-      if (e.code() != Errc::conflict) throw;
+      if (e.code() != Errc::conflict && e.code() != Errc::not_found) throw;
     }
     if (!impl_->wait_until(c->id, gone, kKillGrace))
       fail(Errc::unavailable, "container " + c->id + " did not exit after SIGKILL");
@@ -279,14 +280,26 @@ StopResult ContainerService::stop(std::string_view ref, const StopOptions& opts)
   return StopResult{.was_running = true};
 }
 
-void ContainerService::kill(std::string_view ref, const std::string& signal) {
+void ContainerService::kill(std::string_view ref, const std::string& signal, bool wait_exit) {
   int sig = parse_signal(signal.empty() ? "SIGKILL" : signal);
   auto c = impl_->resolve(ref);
-  ContainerLock lock(*impl_, c->id);
-  c = impl_->resolve(c->id);
-  if (!is_running(c->state.status)) not_running(*c);
-  impl_->drivers.runtime.kill(c->id, sig, false);
-  impl_->emit(*c, "kill", {{"signal", std::to_string(sig)}});
+  {
+    ContainerLock lock(*impl_, c->id);
+    c = impl_->resolve(c->id);
+    if (!is_running(c->state.status)) not_running(*c);
+    try {
+      impl_->drivers.runtime.kill(c->id, sig, false);
+    } catch (const Error& e) {
+      // runc no longer knows it: it exited and its exit is being recorded right now.
+      if (e.code() == Errc::not_found) not_running(*c);
+      throw;
+    }
+    impl_->emit(*c, "kill", {{"signal", std::to_string(sig)}});
+  }
+  if (!wait_exit || sig != SIGKILL) return;
+  auto gone = [](const Container* x) { return !x || !is_running(x->state.status); };
+  if (!impl_->wait_until(c->id, gone, kKillGrace))
+    fail(Errc::unavailable, "container " + c->id + " did not exit after SIGKILL");
 }
 
 void ContainerService::restart(std::string_view ref, std::optional<int> timeout) {

@@ -1,5 +1,6 @@
 // Containers through real clients: the docker CLI (run -d, ps and its filters, logs, stop, wait, inspect, create,
-// start, restart, kill, pause, rename, top, rm, prune), podman --remote, and bad input answered with clean 4xx.
+// start, restart, kill (docker's waits for the exit), pause, rename, top, rm, prune), podman --remote, and bad input
+// answered with clean 4xx.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -74,6 +75,31 @@ TEST_CASE("docker create, start, restart, kill -s, pause, unpause, rename, top, 
   auto pruned = docker_ok(d, {"container", "prune", "-f"}).out;
   CHECK(mentions(pruned, id));
   CHECK(out_of(d, {"ps", "-a", "-q"}).empty());
+}
+
+TEST_CASE("docker's kill returns once the container stopped, a force remove right after a kill succeeds",
+          "[integration][containers-cli]") {
+  Berthd d;
+  TempDir tmp;
+  import_busybox(d, tmp);
+  RemoveAllContainers cleanup{d};
+  // docker-py's kill() then reload() expects the container already exited: docker's kill (SIGKILL) waits for it.
+  auto id = sleeper(d, "k");
+  auto killed = d.request("POST", "/v1.41/containers/" + id + "/kill");
+  CHECK(killed.status == 204);
+  auto state = d.request("GET", "/v1.41/containers/" + id + "/json").json()["State"];
+  CHECK(state["Status"] == "exited");
+  CHECK(state["ExitCode"] == 137);
+  // libpod's kill does not wait; removing right after it races the exit being recorded, and must still succeed.
+  for (int i = 0; i < 10; ++i) {
+    INFO("round " << i);
+    auto c = sleeper(d, "r" + std::to_string(i));
+    CHECK(d.request("POST", "/v4.3.1/libpod/containers/" + c + "/kill").status == 204);
+    auto rm = d.request("DELETE", "/v1.41/containers/" + c + "?force=1");
+    INFO(rm.body);
+    CHECK(rm.status == 204);
+    CHECK(d.request("GET", "/v1.41/containers/" + c + "/json").status == 404);
+  }
 }
 
 TEST_CASE("docker: bad input gets clean errors and leaves nothing behind", "[integration][containers-cli]") {
