@@ -9,6 +9,8 @@
 
 namespace berth::core {
 
+inline constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
+
 // Wall-clock now in unix nanoseconds.
 std::int64_t now_ns();
 

@@ -16,7 +16,6 @@ namespace {
 using json = nlohmann::json;
 using core::ContainerStatus;
 
-constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr const char* kGoZeroTime = "0001-01-01T00:00:00Z";
 
 json strings_or_null(const std::vector<std::string>& v) { return v.empty() ? json(nullptr) : json(v); }
@@ -218,7 +217,7 @@ json devices_json(const std::vector<core::DeviceSpec>& devices) {
 // podman shows --cpus as NanoCpus computed back from the CFS quota and period.
 std::int64_t nano_cpus(const core::Resources& r) {
   if (r.nano_cpus != 0) return r.nano_cpus;
-  return r.cpu_quota > 0 && r.cpu_period > 0 ? r.cpu_quota * kSecond / r.cpu_period : 0;
+  return r.cpu_quota > 0 && r.cpu_period > 0 ? r.cpu_quota * core::kNanosPerSecond / r.cpu_period : 0;
 }
 
 void resources_into(const core::Resources& r, json& host) {

@@ -13,10 +13,9 @@ namespace {
 using json = nlohmann::json;
 using core::ContainerStatus;
 
-constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr std::int64_t kGoZeroUnix = -62135596800;  // time.Time{}.Unix(): what podman lists for "never"
 
-std::int64_t go_unix(std::int64_t ns) { return ns == 0 ? kGoZeroUnix : ns / kSecond; }
+std::int64_t go_unix(std::int64_t ns) { return ns == 0 ? kGoZeroUnix : ns / core::kNanosPerSecond; }
 
 // Split at spaces: the listing keeps only the joined command line when the image supplied it.
 std::vector<std::string> split_words(const std::string& text) {

@@ -1,10 +1,10 @@
 // podman's entities.Event from core::Event.
 #include "api/shapes/events.hpp"
 
+#include "core/time.hpp"
+
 namespace berth::api::shapes {
 namespace {
-
-constexpr std::int64_t kSecond = 1'000'000'000;
 
 std::string attribute(const core::Event& e, const std::string& key) {
   auto it = e.attributes.find(key);
@@ -43,7 +43,7 @@ nlohmann::json event_json(const core::Event& e) {
   out["Actor"] = {{"ID", e.id}, {"Attributes", std::move(attributes)}};
   out["scope"] = "local";
   if (e.time_ns != 0) {
-    out["time"] = e.time_ns / kSecond;
+    out["time"] = e.time_ns / core::kNanosPerSecond;
     out["timeNano"] = e.time_ns;
   }
   return out;

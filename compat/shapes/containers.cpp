@@ -17,8 +17,6 @@ namespace {
 using json = nlohmann::json;
 using core::ContainerStatus;
 
-constexpr std::int64_t kSecond = 1'000'000'000;
-
 // docker's defaults for an unprivileged container (oci.DefaultSpec), which docker shows in HostConfig.
 const std::vector<std::string> kMaskedPaths = {
     "/proc/asound",     "/proc/acpi",        "/proc/kcore",       "/proc/keys", "/proc/latency_stats",
@@ -256,7 +254,7 @@ std::string_view docker_status(ContainerStatus status) { return core::containers
 
 std::string human_duration(std::int64_t ns) {
   auto plural = [](std::int64_t n, const char* unit) { return std::to_string(n) + " " + unit; };
-  std::int64_t seconds = ns / kSecond;
+  std::int64_t seconds = ns / core::kNanosPerSecond;
   if (seconds < 1) return "Less than a second";
   if (seconds == 1) return "1 second";
   if (seconds < 60) return plural(seconds, "seconds");
@@ -269,7 +267,7 @@ std::string human_duration(std::int64_t ns) {
   if (hours < 24 * 7 * 2) return plural(hours / 24, "days");
   if (hours < 24 * 30 * 2) return plural(hours / 24 / 7, "weeks");
   if (hours < 24 * 365 * 2) return plural(hours / 24 / 30, "months");
-  return plural(ns / (3600 * kSecond) / 24 / 365, "years");
+  return plural(ns / (3600 * core::kNanosPerSecond) / 24 / 365, "years");
 }
 
 std::string status_text(const core::Container& ctr, std::int64_t now_ns) {
@@ -339,7 +337,7 @@ void write_container_summary(http::JsonWriter& w, const core::containers::Listed
       .field("Image", ctr.spec.image)
       .field("ImageID", "sha256:" + ctr.spec.image_id)
       .field("Command", listed.command)
-      .field("Created", ctr.created_ns / kSecond)
+      .field("Created", ctr.created_ns / core::kNanosPerSecond)
       .key("Ports")
       .begin_array()
       .end_array()

@@ -2,11 +2,10 @@
 #include "compat/shapes/events.hpp"
 
 #include "core/images/reference.hpp"
+#include "core/time.hpp"
 
 namespace berth::compat::shapes {
 namespace {
-
-constexpr std::int64_t kSecond = 1'000'000'000;
 
 // Our image IDs are bare hex; docker's event Actor.ID is the full "sha256:" digest.
 std::string actor_id(const core::Event& e) {
@@ -66,7 +65,7 @@ nlohmann::json event_json(const core::Event& e) {
   out["Action"] = action;
   out["Actor"] = {{"ID", id}, {"Attributes", std::move(attributes)}};
   out["scope"] = "local";
-  out["time"] = e.time_ns / kSecond;
+  out["time"] = e.time_ns / core::kNanosPerSecond;
   out["timeNano"] = e.time_ns;
   return out;
 }

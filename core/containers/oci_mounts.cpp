@@ -14,7 +14,6 @@ namespace {
 using nlohmann::json;
 
 // Where podman bind-mounts the init binary (define.ContainerInitPath).
-constexpr const char* kInitPath = "/run/podman-init";
 
 json mount(const std::string& dest, const std::string& type, const std::string& source,
            std::vector<std::string> options) {

@@ -10,6 +10,9 @@
 
 namespace berth::core::containers {
 
+// Where the init binary (catatonit) is bound in a container run with --init, as podman binds it.
+constexpr const char* kInitPath = "/run/podman-init";
+
 // The "mounts" array: runc's/podman's defaults (/proc, /dev, /dev/pts, /dev/mqueue, /sys, /sys/fs/cgroup,
 // /dev/shm), the /etc files of in, the init binary, then the spec's mounts (a spec mount at a default's
 // destination takes its place). Bad spec mounts → invalid_argument in docker's words.

@@ -19,7 +19,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kOciVersion = "1.0.2-dev";
-constexpr const char* kInitPath = "/run/podman-init";
 
 // What --security-opt asked for. label/apparmor are accepted and ignored: neither LSM exists on this host.
 struct SecurityOpts {

@@ -1,6 +1,7 @@
 // ContainerService's private state and the helpers its files share (not for use outside core/containers).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -21,6 +22,9 @@
 #include "core/images/service.hpp"
 
 namespace berth::core::containers {
+
+// After SIGKILL, how long an exit may take to be seen.
+constexpr auto kKillGrace = std::chrono::seconds(10);
 
 // Exits seen per container (also after removal, for "removed" and "next-exit" waiters).
 struct ExitRecord {

@@ -20,8 +20,6 @@ namespace berth::core::containers {
 
 namespace {
 
-constexpr auto kKillGrace = std::chrono::seconds(10);
-
 std::uint64_t dir_size(const std::string& dir) {
   std::uint64_t total = 0;
   std::error_code ec;

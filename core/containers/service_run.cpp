@@ -23,7 +23,6 @@ namespace berth::core::containers {
 namespace {
 
 constexpr const char* kCgroupParent = "/berth";
-constexpr auto kKillGrace = std::chrono::seconds(10);  // after SIGKILL, how long an exit may take to be seen
 
 std::optional<int> read_code(const std::string& path) {
   std::ifstream in(path);

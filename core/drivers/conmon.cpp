@@ -19,15 +19,14 @@
 namespace berth::core::drivers {
 namespace {
 
+using conmon_pipes::kFirstExitTimeout;
+using conmon_pipes::kStartFd;
+using conmon_pipes::kSyncFd;
 using conmon_pipes::read_pid_file;
 using conmon_pipes::SocketPair;
 
 // `runc create` takes ~20 ms; a conmon that says nothing for this long is stuck and must not hold a worker.
 constexpr std::chrono::seconds kSyncTimeout{30};
-// The first conmon process exits right after it forks the monitor.
-constexpr std::chrono::seconds kFirstExitTimeout{10};
-constexpr int kSyncFd = 3;
-constexpr int kStartFd = 4;
 
 std::vector<std::string> conmon_argv(const std::string& conmon, const std::string& runtime,
                                      const std::string& runtime_root, const LaunchSpec& spec) {

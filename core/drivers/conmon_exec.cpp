@@ -21,14 +21,14 @@
 namespace berth::core::drivers {
 namespace {
 
+using conmon_pipes::kAttachFd;
+using conmon_pipes::kFirstExitTimeout;
+using conmon_pipes::kStartFd;
+using conmon_pipes::kSyncFd;
 using conmon_pipes::SocketPair;
 
 // `runc exec` takes ~20 ms; a conmon that says nothing for this long is stuck and must not hold a worker.
 constexpr std::chrono::seconds kPipeTimeout{30};
-constexpr std::chrono::seconds kFirstExitTimeout{10};
-constexpr int kSyncFd = 3;
-constexpr int kStartFd = 4;
-constexpr int kAttachFd = 5;
 
 std::vector<std::string> exec_argv(const std::string& conmon, const std::string& runtime,
                                    const std::string& runtime_root, const ExecLaunchSpec& spec) {

@@ -10,6 +10,13 @@
 
 namespace berth::core::drivers::conmon_pipes {
 
+// The fds conmon finds its pipes on (named to it by _OCI_SYNCPIPE, _OCI_STARTPIPE, _OCI_ATTACHPIPE).
+constexpr int kSyncFd = 3;
+constexpr int kStartFd = 4;
+constexpr int kAttachFd = 5;
+// The first conmon process exits right after it forks the monitor.
+constexpr std::chrono::seconds kFirstExitTimeout{10};
+
 struct SocketPair {
   sys::Fd ours;
   sys::Fd child;

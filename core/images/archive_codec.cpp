@@ -12,18 +12,13 @@
 #include <memory>
 
 #include "core/error.hpp"
+#include "core/images/libarchive_ptr.hpp"
 
 namespace berth::core::images {
 namespace {
 
 constexpr std::size_t kChunk = 1 << 20;
 
-struct ReadFree {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-struct WriteFree {
-  void operator()(archive* a) const { archive_write_free(a); }
-};
 struct EntryFree {
   void operator()(archive_entry* e) const { archive_entry_free(e); }
 };
@@ -114,7 +109,7 @@ std::string_view docker_layer_media_type(Compression c) {
 
 TempBlob decompress_to_temp(int src_fd, const std::string& dir) {
   rewind(src_fd);
-  std::unique_ptr<archive, ReadFree> a(archive_read_new());
+  ArchiveReadPtr a(archive_read_new());
   if (!a) fail(Errc::internal, "out of memory");
   // In-process decoders only: filter_all could start external programs for exotic formats.
   for (auto add : {archive_read_support_filter_gzip, archive_read_support_filter_zstd, archive_read_support_filter_xz,
@@ -145,7 +140,7 @@ TempBlob gzip_to_temp(int src_fd, const std::string& dir) {
   rewind(src_fd);
   TempBlob out{temp_file(dir), Digest::from_hex(std::string(64, '0')), 0};
   Sink sink{out.fd.get()};
-  std::unique_ptr<archive, WriteFree> a(archive_write_new());
+  ArchiveWritePtr a(archive_write_new());
   if (!a) fail(Errc::internal, "out of memory");
   auto on_write = [](archive*, void* ud, const void* buf, size_t len) -> la_ssize_t {
     return static_cast<Sink*>(ud)->put(buf, len) ? static_cast<la_ssize_t>(len) : -1;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/images/libarchive_ptr.hpp"
 #include "core/images/stream_digest.hpp"
 
 namespace berth::core::images {
@@ -19,11 +20,6 @@ namespace {
 constexpr std::size_t kReadBlock = 1 << 20;
 constexpr std::uint64_t kTextCap = 16 << 20;  // metadata files and configs; far above any real one
 constexpr int kMaxLinkHops = 40;
-
-struct ReadFree {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-using ReadPtr = std::unique_ptr<archive, ReadFree>;
 
 std::string message_of(archive* a, const char* fallback) {
   const char* m = archive_error_string(a);
@@ -80,9 +76,12 @@ bool is_metadata(std::string_view path) {
   return path == "manifest.json" || path == "index.json" || path == "oci-layout" || path == "repositories";
 }
 
+}  // namespace
+
 // The bytes of the current member, pulled from the outer archive and written to the blob as they are handed out,
 // so every byte reaches the blob exactly once whether or not a decoder consumed it. A chunk stays valid until the
-// next call (libarchive's read-callback contract).
+// next call (libarchive's read-callback contract). Outside the anonymous namespace: SpoolReader, which is not in
+// it, captures one in a lambda (GCC's -Wsubobject-linkage, once the file is part of a unity batch).
 class MemberFeed {
  public:
   MemberFeed(archive* outer, BlobWriter& blob, std::string* keep, std::string_view path)
@@ -140,8 +139,6 @@ class MemberFeed {
   bool done_ = false;
 };
 
-}  // namespace
-
 std::string member_context(std::string_view path) { return "archive member \"" + std::string(path) + "\""; }
 
 class SpoolReader {
@@ -152,7 +149,7 @@ class SpoolReader {
     // A pipe's default 64 KiB would cap every read (and so every blob write and hash update) at 64 KiB; a bigger
     // pipe lets the big reads below fill. Best effort: not a pipe, or over the user's limit, is fine.
     ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(kReadBlock));
-    ReadPtr a(archive_read_new());
+    ArchiveReadPtr a(archive_read_new());
     if (!a) fail(Errc::internal, "out of memory");
     // The whole archive may be compressed; in-process decoders only (see layer_extract.cpp).
     for (auto add : {archive_read_support_filter_gzip, archive_read_support_filter_zstd, archive_read_support_filter_xz,

@@ -8,14 +8,11 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/images/libarchive_ptr.hpp"
 
 namespace berth::core::images {
 
 namespace {
-
-struct ArchiveFree {
-  void operator()(archive* a) const noexcept { archive_read_free(a); }
-};
 
 [[noreturn]] void bad_stream(archive* a) {
   const char* msg = archive_error_string(a);
@@ -25,7 +22,7 @@ struct ArchiveFree {
 }  // namespace
 
 IngestedLayer ingest_uncompressed(int fd, const BlobStore& blobs) {
-  std::unique_ptr<archive, ArchiveFree> a(archive_read_new());
+  ArchiveReadPtr a(archive_read_new());
   if (!a) fail(Errc::internal, "archive_read_new failed");
   // Only the in-process decompressors: no external programs are ever started for client data.
   archive_read_support_filter_gzip(a.get());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/images/libarchive_ptr.hpp"
 #include "core/sys/fd.hpp"
 #include "core/sys/safe_path.hpp"
 
@@ -23,11 +24,6 @@ namespace {
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 constexpr uint64_t kWritebackBytes = 8 << 20;
-
-struct ArchiveDeleter {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-using ArchivePtr = std::unique_ptr<archive, ArchiveDeleter>;
 
 // A directory whose times are set once the whole layer is written: adding children would change its mtime.
 struct PendingDir {
@@ -320,7 +316,7 @@ class Extractor {
 
 LayerStats extract_layer(int archive_fd, const std::string& dest_dir, const ExtractOptions& opts) {
   sys::Fd root = sys::open_root(dest_dir);
-  ArchivePtr a(archive_read_new());
+  ArchiveReadPtr a(archive_read_new());
   if (!a) fail(Errc::internal, "out of memory", "layer archive");
   // The compression is detected from the stream, among those libarchive decodes in-process (filter_all would let
   // a layer's first bytes make it start external programs such as lrzip or lzop). Only tar formats are accepted.

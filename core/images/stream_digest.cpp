@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/error.hpp"
+#include "core/images/libarchive_ptr.hpp"
 
 namespace berth::core::images {
 
@@ -15,10 +16,6 @@ namespace {
 
 constexpr std::size_t kSniffBytes = 6;
 constexpr std::size_t kQueueCap = 8 << 20;  // bytes in flight to the decoder; a download waits beyond this
-
-struct ReadFree {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
 
 struct PullState {
   const ChunkSource& next;
@@ -42,7 +39,7 @@ la_ssize_t on_read(archive*, void* self, const void** buf) {
 
 std::optional<Digest> decoded_digest(const ChunkSource& next, std::string* error, const DecodedSink& sink) {
   PullState state{next, nullptr};
-  std::unique_ptr<archive, ReadFree> a(archive_read_new());
+  ArchiveReadPtr a(archive_read_new());
   if (!a) fail(Errc::internal, "out of memory");
   archive_read_support_filter_gzip(a.get());
   archive_read_support_filter_zstd(a.get());

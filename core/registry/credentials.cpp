@@ -12,6 +12,7 @@
 
 #include "core/log.hpp"
 #include "core/registry/base64.hpp"
+#include "core/sys/env.hpp"
 #include "core/sys/process.hpp"
 
 namespace berth::core::registry {
@@ -21,11 +22,6 @@ std::string normalize_registry_host(std::string_view key);
 namespace {
 
 constexpr int kHelperTimeoutMs = 10000;
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
 
 // Strips a scheme and docker's API suffixes; a remaining path means a repository-scoped entry.
 std::string strip_url(std::string_view key) {
@@ -140,13 +136,13 @@ std::optional<Credentials> find_credentials(const std::string& host_in, const Cr
     if (normalize_registry_host(key) == host && !creds.empty()) return creds;
 
   std::vector<std::string> files;
-  files.push_back(env("REGISTRY_AUTH_FILE"));
-  std::string runtime = env("XDG_RUNTIME_DIR");
+  files.push_back(sys::env_or_empty("REGISTRY_AUTH_FILE"));
+  std::string runtime = sys::env_or_empty("XDG_RUNTIME_DIR");
   files.push_back(!runtime.empty() ? runtime + "/containers/auth.json"
                                    : "/run/containers/" + std::to_string(::getuid()) + "/auth.json");
-  std::string home = env("HOME");
+  std::string home = sys::env_or_empty("HOME");
   if (!home.empty()) files.push_back(home + "/.config/containers/auth.json");
-  std::string docker_config = env("DOCKER_CONFIG");
+  std::string docker_config = sys::env_or_empty("DOCKER_CONFIG");
   if (!docker_config.empty())
     files.push_back(docker_config + "/config.json");
   else if (!home.empty())

@@ -7,14 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/sys/env.hpp"
 
 namespace berth::core::registry {
 namespace {
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
 
 // Length of the match of `prefix` against `name` (domain/path), or -1. A prefix matches whole path components;
 // "*.example.com" matches any subdomain of example.com in the domain part.
@@ -49,7 +45,7 @@ std::string certs_dir_for(const std::string& host) {
   namespace fs = std::filesystem;
   std::error_code ec;
   std::vector<std::string> roots;
-  if (auto d = env("CONTAINERS_CERTS_D"); !d.empty()) roots.push_back(d);
+  if (auto d = sys::env_or_empty("CONTAINERS_CERTS_D"); !d.empty()) roots.push_back(d);
   roots.push_back("/etc/containers/certs.d");
   roots.push_back("/etc/docker/certs.d");
   for (const auto& root : roots) {
@@ -155,7 +151,7 @@ std::vector<std::string> policy_scopes(const images::Reference& ref) {
 }  // namespace
 
 void check_policy(const images::Reference& ref_in) {
-  std::string path = env("CONTAINERS_POLICY_JSON");
+  std::string path = sys::env_or_empty("CONTAINERS_POLICY_JSON");
   if (path.empty()) path = "/etc/containers/policy.json";
   std::ifstream in(path);
   if (!in) return;
