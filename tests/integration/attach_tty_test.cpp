@@ -65,9 +65,12 @@ class Tmux {
   std::string screen(const std::string& session) {
     return run({"tmux", "-S", sock_, "capture-pane", "-p", "-J", "-S", "-200", "-t", session}, {}, 10s).out;
   }
-  // Waits until the screen shows `needle` (at least `times` times); false after the timeout.
+  // Waits until the screen shows `needle` (at least `times` times); false after the timeout, and the failing check
+  // then reports the screen as it was.
   bool shows(const std::string& session, const std::string& needle, int times = 1) {
-    return eventually([&] { return count(screen(session), needle) >= times; });
+    if (eventually([&] { return count(screen(session), needle) >= times; })) return true;
+    UNSCOPED_INFO("--- screen of " << session << " without \"" << needle << "\" ---\n" << screen(session));
+    return false;
   }
   static int count(const std::string& hay, const std::string& needle) {
     int n = 0;
