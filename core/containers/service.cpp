@@ -127,6 +127,11 @@ bool ContainerService::Impl::wait_until(const std::string& id, const std::functi
   }
 }
 
+void ContainerService::Impl::await_killed(const std::string& id) {
+  auto stopped = [](const Container* x) { return !x || !is_running(x->state.status); };
+  if (!wait_until(id, stopped, kKillGrace)) fail(Errc::unavailable, "container " + id + " did not exit after SIGKILL");
+}
+
 Event ContainerService::Impl::make_event(const Container& c, const char* action,
                                          std::map<std::string, std::string> extra) const {
   Event e{.type = "container", .action = action, .id = c.id, .name = c.name};

@@ -59,6 +59,8 @@ struct ContainerService::Impl {
   // Waits (without any container lock) until pred(current container or null) holds or the timeout passes.
   bool wait_until(const std::string& id, const std::function<bool(const Container*)>& pred,
                   std::chrono::milliseconds timeout);
+  // After a SIGKILL: waits until the container is no longer running (or gone), else fails as unavailable.
+  void await_killed(const std::string& id);
   Event make_event(const Container& c, const char* action, std::map<std::string, std::string> extra = {}) const;
   // An event of no state change of its own (stop, kill, restart), journaled in a transaction of its own.
   void emit(const Container& c, const char* action, std::map<std::string, std::string> extra = {}) const;

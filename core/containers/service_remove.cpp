@@ -94,9 +94,7 @@ std::string ContainerService::remove(std::string_view ref, const RemoveOptions& 
         if (e.code() != Errc::conflict && e.code() != Errc::not_found) throw;
       }
     }
-    auto gone = [](const Container* x) { return !x || !is_running(x->state.status); };
-    if (!impl_->wait_until(c->id, gone, kKillGrace))
-      fail(Errc::unavailable, "container " + c->id + " did not exit after SIGKILL");
+    impl_->await_killed(c->id);
   }
   ContainerLock lock(*impl_, c->id);
   auto index = impl_->containers.index();

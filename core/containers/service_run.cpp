@@ -295,10 +295,7 @@ void ContainerService::kill(std::string_view ref, const std::string& signal, boo
     }
     impl_->emit(*c, "kill", {{"signal", std::to_string(sig)}});
   }
-  if (!wait_exit || sig != SIGKILL) return;
-  auto gone = [](const Container* x) { return !x || !is_running(x->state.status); };
-  if (!impl_->wait_until(c->id, gone, kKillGrace))
-    fail(Errc::unavailable, "container " + c->id + " did not exit after SIGKILL");
+  if (wait_exit && sig == SIGKILL) impl_->await_killed(c->id);
 }
 
 void ContainerService::restart(std::string_view ref, std::optional<int> timeout) {
